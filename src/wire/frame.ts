@@ -1,0 +1,197 @@
+// Length-prefixed frames (docs/PROTOCOL.md "Frames"): a pure encoder and an incremental decoder
+// that is fed arbitrary slices and checks every length against its cap before buffering a byte of body.
+import { LanmeshError } from '../errors.js';
+
+/** Largest value of the u32 length field (type byte + body). */
+export const MAX_FRAME = 16 * 1024 * 1024 + 1024;
+/** Largest control body (the JSON text). */
+export const MAX_CONTROL = 8 * 1024 * 1024;
+export const FRAME_CONTROL = 0x01;
+export const FRAME_CHUNK = 0x02;
+export const TOKEN_BYTES = 16;
+/** u32 length + u8 type. */
+export const FRAME_HEADER_BYTES = 5;
+/** What a chunk body carries before the data: token + u32 index. */
+export const CHUNK_PREFIX_BYTES = TOKEN_BYTES + 4;
+/** Largest chunk payload one frame can hold. */
+export const MAX_CHUNK_DATA = MAX_FRAME - 1 - CHUNK_PREFIX_BYTES;
+export const MAX_CHUNK_INDEX = 0xffff_ffff;
+
+export type Frame =
+  | { kind: 'control'; body: Buffer }
+  | { kind: 'chunk'; token: Buffer; index: number; data: Buffer };
+
+/** One control frame: header + the message as UTF-8 JSON. Does not check the message's shape. */
+export function encodeControl(msg: object): Buffer {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(msg);
+  } catch (e) {
+    throw new LanmeshError('BAD_MESSAGE', `control message cannot be serialised: ${String(e)}`, { cause: e });
+  }
+  if (typeof json !== 'string') throw new LanmeshError('BAD_MESSAGE', 'control message is not a JSON value');
+  const bodyLen = Buffer.byteLength(json, 'utf8');
+  if (bodyLen > MAX_CONTROL) {
+    throw new LanmeshError('FRAME_TOO_LARGE', `control message of ${bodyLen} bytes exceeds ${MAX_CONTROL}`);
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyLen);
+  out.writeUInt32BE(1 + bodyLen, 0);
+  out[4] = FRAME_CONTROL;
+  out.write(json, FRAME_HEADER_BYTES, 'utf8');
+  return out;
+}
+
+/**
+ * The 25 bytes that precede a chunk's data on the wire. Writing this header and then the data
+ * buffer itself (corked together) sends a chunk without copying its megabyte.
+ */
+export function encodeChunkHeader(token: Buffer, index: number, dataLength: number): Buffer {
+  if (token.length !== TOKEN_BYTES) {
+    throw new LanmeshError('BAD_FRAME', `chunk token must be ${TOKEN_BYTES} bytes, got ${token.length}`);
+  }
+  if (!Number.isInteger(index) || index < 0 || index > MAX_CHUNK_INDEX) {
+    throw new LanmeshError('BAD_FRAME', `chunk index ${index} is not a u32`);
+  }
+  if (!Number.isInteger(dataLength) || dataLength < 0 || dataLength > MAX_CHUNK_DATA) {
+    throw new LanmeshError('FRAME_TOO_LARGE', `chunk ${index} data of ${dataLength} bytes exceeds ${MAX_CHUNK_DATA}`);
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + CHUNK_PREFIX_BYTES);
+  out.writeUInt32BE(1 + CHUNK_PREFIX_BYTES + dataLength, 0);
+  out[4] = FRAME_CHUNK;
+  token.copy(out, FRAME_HEADER_BYTES);
+  out.writeUInt32BE(index, FRAME_HEADER_BYTES + TOKEN_BYTES);
+  return out;
+}
+
+/** One whole chunk frame in a single (copied) buffer; connections use encodeChunkHeader instead. */
+export function encodeChunk(token: Buffer, index: number, data: Buffer): Buffer {
+  return Buffer.concat([encodeChunkHeader(token, index, data.length), data]);
+}
+
+/** True when a connection starts like a P2P-CI request (`GET `): no frame can (length > MAX_FRAME). */
+export function looksLikeP2pci(firstBytes: Buffer): boolean {
+  return (
+    firstBytes.length >= 4 &&
+    firstBytes[0] === 0x47 &&
+    firstBytes[1] === 0x45 &&
+    firstBytes[2] === 0x54 &&
+    firstBytes[3] === 0x20
+  );
+}
+
+/**
+ * Incremental decoder. push() returns every frame completed by the slice and throws LanmeshError
+ * (FRAME_TOO_LARGE or BAD_FRAME) on a protocol error; after that the decoder stays failed, and
+ * frames completed earlier in the same slice are dropped with the connection.
+ * A frame that sits inside one slice is returned as a view of it; otherwise its body is copied
+ * once into a buffer of the declared (already checked) length, so memory per decoder stays
+ * ≤ MAX_FRAME however the bytes are sliced.
+ */
+export class FrameDecoder {
+  private readonly head = Buffer.alloc(FRAME_HEADER_BYTES);
+  private headFill = 0;
+  /** Body of the frame in progress (type byte excluded), once its header has been checked. */
+  private body: Buffer | undefined;
+  private bodyFill = 0;
+  private type = 0;
+  private failed: LanmeshError | undefined;
+  /** Stream offset of the frame in progress, for error context. */
+  private consumed = 0;
+
+  /** Bytes held for the frame in progress. */
+  get bufferedBytes(): number {
+    return this.headFill + this.bodyFill;
+  }
+
+  push(slice: Buffer): Frame[] {
+    if (this.failed) throw this.failed;
+    const frames: Frame[] = [];
+    try {
+      let at = 0;
+      while (at < slice.length) at = this.step(slice, at, frames);
+      return frames;
+    } catch (e) {
+      this.failed =
+        e instanceof LanmeshError ? e : new LanmeshError('BAD_FRAME', `frame decoder failed: ${String(e)}`, { cause: e });
+      this.body = undefined;
+      this.headFill = 0;
+      this.bodyFill = 0;
+      throw this.failed;
+    }
+  }
+
+  /** Consume bytes of slice from at; returns the new position. */
+  private step(slice: Buffer, at: number, frames: Frame[]): number {
+    if (this.body) {
+      const n = slice.copy(this.body, this.bodyFill, at);
+      this.bodyFill += n;
+      if (this.bodyFill === this.body.length) this.finish(this.body, frames);
+      return at + n;
+    }
+    if (this.headFill === 0 && slice.length - at >= FRAME_HEADER_BYTES) {
+      const length = this.checkHeader(slice.readUInt32BE(at), slice[at + 4]);
+      const end = at + 4 + length;
+      if (end <= slice.length) {
+        this.finish(slice.subarray(at + FRAME_HEADER_BYTES, end), frames);
+        return end;
+      }
+      this.startBody(length, frames);
+      return at + FRAME_HEADER_BYTES;
+    }
+    const n = Math.min(FRAME_HEADER_BYTES - this.headFill, slice.length - at);
+    slice.copy(this.head, this.headFill, at, at + n);
+    this.headFill += n;
+    if (this.headFill >= 4) {
+      const length = this.head.readUInt32BE(0);
+      if (this.headFill < FRAME_HEADER_BYTES) this.checkLength(length);
+      else this.startBody(this.checkHeader(length, this.head[4]), frames);
+    }
+    return at + n;
+  }
+
+  private startBody(length: number, frames: Frame[]): void {
+    this.headFill = FRAME_HEADER_BYTES;
+    this.body = Buffer.allocUnsafe(length - 1);
+    this.bodyFill = 0;
+    if (length === 1) this.finish(this.body, frames);
+  }
+
+  private checkLength(length: number): void {
+    if (length === 0) this.fail('BAD_FRAME', 'frame length 0');
+    if (length > MAX_FRAME) this.fail('FRAME_TOO_LARGE', `frame length ${length} exceeds ${MAX_FRAME}`);
+  }
+
+  private checkHeader(length: number, type: number): number {
+    this.checkLength(length);
+    if (type === FRAME_CONTROL) {
+      if (length - 1 > MAX_CONTROL) this.fail('FRAME_TOO_LARGE', `control frame length ${length} exceeds ${MAX_CONTROL + 1}`);
+    } else if (type === FRAME_CHUNK) {
+      if (length < 1 + CHUNK_PREFIX_BYTES) this.fail('BAD_FRAME', `chunk frame length ${length} is shorter than ${1 + CHUNK_PREFIX_BYTES}`);
+    } else {
+      this.fail('BAD_FRAME', `unknown frame type 0x${type.toString(16).padStart(2, '0')}`);
+    }
+    this.type = type;
+    return length;
+  }
+
+  private finish(body: Buffer, frames: Frame[]): void {
+    frames.push(
+      this.type === FRAME_CONTROL
+        ? { kind: 'control', body }
+        : {
+            kind: 'chunk',
+            token: body.subarray(0, TOKEN_BYTES),
+            index: body.readUInt32BE(TOKEN_BYTES),
+            data: body.subarray(CHUNK_PREFIX_BYTES),
+          },
+    );
+    this.consumed += FRAME_HEADER_BYTES + body.length;
+    this.body = undefined;
+    this.headFill = 0;
+    this.bodyFill = 0;
+  }
+
+  private fail(code: 'BAD_FRAME' | 'FRAME_TOO_LARGE', what: string): never {
+    throw new LanmeshError(code, `${what} (frame at stream offset ${this.consumed})`);
+  }
+}

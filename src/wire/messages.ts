@@ -1,0 +1,192 @@
+// Control messages (docs/PROTOCOL.md "Requests and responses"): their types, their limits, and a
+// strict parser that turns untrusted JSON into fresh objects holding only the known, checked fields.
+import { LanmeshError } from '../errors.js';
+import { FILE_ID_RE, PEER_ID_RE } from '../types.js';
+import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
+import { Fields } from './fields.js';
+import { MAX_CHUNK_DATA } from './frame.js';
+
+/** Files in one catalog message. */
+export const MAX_CATALOG_FILES = 100_000;
+/** Chunk indexes in one chunks.get. */
+export const MAX_CHUNKS_PER_REQUEST = 4096;
+/** Chunks per file: 120k hashes (67 bytes of JSON each) keep a manifest under MAX_CONTROL. */
+export const MAX_FILE_CHUNKS = 120_000;
+/** Largest chunkSize: one chunk must fit in one chunk frame. */
+export const MAX_CHUNK_SIZE = Math.min(16 * 1024 * 1024, MAX_CHUNK_DATA);
+export const MAX_NAME_LENGTH = 1024;
+export const MAX_ERROR_TEXT = 4096;
+/** Peers in one (provisional) distribution plan. */
+export const MAX_PLAN_PEERS = 1024;
+export const TOKEN_RE = /^[0-9a-f]{32}$/;
+/** Catalog revision, as announced in mDNS TXT (`rev=`, at most 15 decimal digits). */
+export const MAX_REV = 999_999_999_999_999;
+const HASH_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MAX_RID = Number.MAX_SAFE_INTEGER;
+
+export const WIRE_ERROR_CODES = ['NOT_FOUND', 'BAD_MESSAGE', 'UNSUPPORTED', 'BUSY', 'INTERNAL'] as const;
+export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
+
+export interface CatalogGet { t: 'catalog.get'; rid: number }
+export interface CatalogMsg { t: 'catalog'; rid: number; peer: PeerId; rev: number; files: CatalogEntry[] }
+export interface ManifestGet { t: 'manifest.get'; rid: number; id: FileId }
+export interface ManifestMsg { t: 'manifest'; rid: number; manifest: Manifest }
+/** Without rid: a notice about the whole connection (sent just before closing it). */
+export interface ErrorMsg { t: 'error'; rid?: number; code: WireErrorCode; message: string }
+/** Ask a holder (on its sender port) to dial `port` on the requester's address and stream these chunks. */
+export interface ChunksGet { t: 'chunks.get'; rid: number; id: FileId; chunks: number[]; token: string; port: number }
+export interface ChunksOk { t: 'chunks.ok'; rid: number }
+/** First frame a seeder sends on a data connection it dialed. */
+export interface DataHello { t: 'data.hello'; peer: PeerId; id?: FileId }
+/** The seeder cannot serve this chunk of the request tagged `token`. */
+export interface ChunkMissing { t: 'chunk.missing'; token: string; index: number }
+/** Provisional (distribution): the origin offers a file to a distributee port. */
+export interface PushOffer { t: 'push.offer'; rid: number; manifest: Manifest; from: PeerId }
+export interface PushOk { t: 'push.ok'; rid: number }
+/** Provisional: a recipient asks the origin's distributor who gets which chunks. */
+export interface PlanGet { t: 'plan.get'; rid: number; id: FileId }
+export interface PlanShare { peer: PeerId; chunks: number[] }
+export interface PlanMsg { t: 'plan'; rid: number; id: FileId; shares: PlanShare[] }
+
+/** Each request type with the response that answers it (or an ErrorMsg). */
+export interface Exchanges {
+  'catalog.get': { request: CatalogGet; response: CatalogMsg };
+  'manifest.get': { request: ManifestGet; response: ManifestMsg };
+  'chunks.get': { request: ChunksGet; response: ChunksOk };
+  'push.offer': { request: PushOffer; response: PushOk };
+  'plan.get': { request: PlanGet; response: PlanMsg };
+}
+export type RequestType = keyof Exchanges;
+export type RequestMessage = Exchanges[RequestType]['request'];
+export type ResponseMessage = Exchanges[RequestType]['response'];
+export type ControlMessage = RequestMessage | ResponseMessage | ErrorMsg | DataHello | ChunkMissing;
+
+export const RESPONSE_TYPE: { readonly [K in RequestType]: Exchanges[K]['response']['t'] } = {
+  'catalog.get': 'catalog',
+  'manifest.get': 'manifest',
+  'chunks.get': 'chunks.ok',
+  'push.offer': 'push.ok',
+  'plan.get': 'plan',
+};
+
+export function isRequest(m: ControlMessage): m is RequestMessage {
+  return Object.prototype.hasOwnProperty.call(RESPONSE_TYPE, m.t);
+}
+
+/** A message that answers a request: a response type, or an error carrying a rid. */
+export function isResponse(m: ControlMessage): m is ResponseMessage | (ErrorMsg & { rid: number }) {
+  if (m.t === 'error') return m.rid !== undefined;
+  return (Object.values(RESPONSE_TYPE) as string[]).includes(m.t);
+}
+
+/** Decode a control frame's body: strict UTF-8, JSON, then validateControl. */
+export function parseControl(body: Buffer): ControlMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch (e) {
+    throw new LanmeshError('BAD_MESSAGE', `control body (${body.length} bytes) is not UTF-8 JSON: ${String(e)}`, {
+      cause: e,
+    });
+  }
+  return validateControl(value);
+}
+
+/** Check an already-parsed value; returns a new object with only the fields its type defines. */
+export function validateControl(value: unknown): ControlMessage {
+  const f = Fields.of(value, 'message');
+  const t = f.str('t', { max: 32 });
+  const m = Fields.of(value, t);
+  const rid = (): number => m.int('rid', 1, MAX_RID);
+  switch (t) {
+    case 'catalog.get':
+      return { t, rid: rid() };
+    case 'catalog': {
+      const files = m.array('files', MAX_CATALOG_FILES).map((v, i) => catalogEntry(Fields.of(v, `${t}.files[${i}]`)));
+      return { t, rid: rid(), peer: m.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId, rev: m.int('rev', 0, MAX_REV), files };
+    }
+    case 'manifest.get':
+      return { t, rid: rid(), id: fileId(m, 'id') };
+    case 'manifest':
+      return { t, rid: rid(), manifest: manifest(m.sub('manifest')) };
+    case 'error': {
+      const code = m.str('code', { max: 32 });
+      if (!(WIRE_ERROR_CODES as readonly string[]).includes(code)) m.fail('code', `unknown error code ${JSON.stringify(code)}`);
+      const out: ErrorMsg = { t, code: code as WireErrorCode, message: m.str('message', { max: MAX_ERROR_TEXT }) };
+      if (m.has('rid')) out.rid = rid();
+      return out;
+    }
+    case 'chunks.get':
+      return {
+        t,
+        rid: rid(),
+        id: fileId(m, 'id'),
+        chunks: m.intList('chunks', MAX_CHUNKS_PER_REQUEST, 0, MAX_FILE_CHUNKS - 1),
+        token: m.str('token', { max: 32, re: TOKEN_RE }),
+        port: m.int('port', 1, 65535),
+      };
+    case 'chunks.ok':
+    case 'push.ok':
+      return { t, rid: rid() };
+    case 'data.hello': {
+      const out: DataHello = { t, peer: m.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId };
+      if (m.has('id')) out.id = fileId(m, 'id');
+      return out;
+    }
+    case 'chunk.missing':
+      return { t, token: m.str('token', { max: 32, re: TOKEN_RE }), index: m.int('index', 0, MAX_FILE_CHUNKS - 1) };
+    case 'push.offer':
+      return { t, rid: rid(), manifest: manifest(m.sub('manifest')), from: m.str('from', { max: 16, re: PEER_ID_RE }) as PeerId };
+    case 'plan.get':
+      return { t, rid: rid(), id: fileId(m, 'id') };
+    case 'plan': {
+      const shares = m.array('shares', MAX_PLAN_PEERS).map((v, i) => {
+        const s = Fields.of(v, `${t}.shares[${i}]`);
+        return { peer: s.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId, chunks: s.intList('chunks', MAX_FILE_CHUNKS, 0, MAX_FILE_CHUNKS - 1) };
+      });
+      return { t, rid: rid(), id: fileId(m, 'id'), shares };
+    }
+    default:
+      throw new LanmeshError('BAD_MESSAGE', `unknown message type ${JSON.stringify(t)}`);
+  }
+}
+
+function fileId(f: Fields, key: string): FileId {
+  return f.str(key, { max: 64, re: FILE_ID_RE }) as FileId;
+}
+
+/** name, size and chunkSize, checked together: the file must fit in MAX_FILE_CHUNKS chunks. */
+function fileShape(f: Fields): { name: string; size: number; chunkSize: number; chunks: number } {
+  const name = f.str('name', { min: 1, max: MAX_NAME_LENGTH });
+  if (name.includes('\u0000')) f.fail('name', 'contains NUL');
+  const size = f.int('size', 0, Number.MAX_SAFE_INTEGER);
+  const chunkSize = f.int('chunkSize', 1, MAX_CHUNK_SIZE);
+  const chunks = Math.ceil(size / chunkSize);
+  if (chunks > MAX_FILE_CHUNKS) f.fail('size', `${size} bytes in chunks of ${chunkSize} is more than ${MAX_FILE_CHUNKS} chunks`);
+  return { name, size, chunkSize, chunks };
+}
+
+function catalogEntry(f: Fields): CatalogEntry {
+  const { name, size, chunkSize, chunks } = fileShape(f);
+  const entry: CatalogEntry = { id: fileId(f, 'id'), name, size, chunkSize };
+  if (f.has('have')) {
+    const bytes = Math.ceil(chunks / 8);
+    const have = f.str('have', { max: 4 * Math.ceil(bytes / 3), re: BASE64_RE });
+    const decoded = Buffer.from(have, 'base64').length;
+    if (decoded !== bytes) f.fail('have', `bitfield of ${decoded} bytes, expected ${bytes} for ${chunks} chunks`);
+    entry.have = have;
+  }
+  return entry;
+}
+
+function manifest(f: Fields): Manifest {
+  const { name, size, chunkSize, chunks } = fileShape(f);
+  const list = f.array('hashes', MAX_FILE_CHUNKS);
+  if (list.length !== chunks) f.fail('hashes', `has ${list.length} entries, expected ${chunks} for ${size} bytes`);
+  const hashes = list.map((h, i) => {
+    if (typeof h !== 'string' || !HASH_RE.test(h)) f.fail(`hashes[${i}]`, 'expected 64 lowercase hex digits');
+    return h;
+  });
+  return { id: fileId(f, 'id'), name, size, chunkSize, hashes };
+}
