@@ -1,0 +1,310 @@
+// mDNS/DNS-SD discovery over multicast-dns: announces this peer, answers queries, feeds what others
+// announce into a PeerTable, and says goodbye (TTL 0, RFC 6762 §10.1) on stop. Owns the UDP socket.
+import { EventEmitter } from 'node:events';
+import type { RemoteInfo } from 'node:dgram';
+import makeMdns from 'multicast-dns';
+import type { Answer, Packet } from 'dns-packet';
+import { LanmeshError, describeError } from '../errors.js';
+import { logger } from '../log.js';
+import { PEER_ID_RE } from '../types.js';
+import { hostIpv4Addresses } from './host-addresses.js';
+import { PeerTable } from './peer-table.js';
+import { TimerSet } from './timer-set.js';
+import {
+  DEFAULT_TTL_SEC,
+  SERVICE_TYPE,
+  buildAnswers,
+  instanceName,
+  isQueryForUs,
+  parseAnnouncements,
+  type SelfInfo,
+} from './records.js';
+
+const log = logger('mdns');
+const MDNS_PORT = 5353;
+/** RFC 6762 §8.3 asks for several quick announcements at start; ours go at 0, 250 ms and 1 s. */
+const STARTUP_ANNOUNCE_MS = [250, 1000];
+/** Floor between two multicasts of our records: a query flood costs at most 10 packets/s. */
+const MIN_MULTICAST_GAP_MS = 100;
+const DEFAULT_EXPIRY_CHECK_MS = 500;
+/** RFC 6762 §6.7: legacy unicast answers carry a TTL of at most 10 s. */
+const LEGACY_MAX_TTL_SEC = 10;
+
+export interface MdnsSocketOptions {
+  multicast?: boolean;
+  ip?: string;
+  port?: number;
+  interface?: string;
+}
+
+export interface MdnsDiscoveryInit {
+  self: SelfInfo;
+  /** TTL of our records (default 9 s); a silent peer is dropped this long after it was last heard. */
+  ttlSec?: number;
+  /** Re-announce period (default ttlSec / 3, i.e. 3 s). */
+  announceIntervalMs?: number;
+  /** Passed to multicast-dns (tests). */
+  mdns?: MdnsSocketOptions;
+  /** The IPv4 addresses our A records carry (default: this host's). */
+  addresses?: () => string[];
+  /** How often expired peers are swept (default 500 ms). */
+  expiryCheckMs?: number;
+}
+
+export interface MdnsDiscoveryEvents {
+  /** Recoverable: bad packets from the network, a failed send. */
+  warning: [err: LanmeshError];
+  /** The socket can no longer work. Emitted as a warning when nobody listens for 'error'. */
+  error: [err: LanmeshError];
+}
+
+type Mdns = ReturnType<typeof makeMdns>;
+
+export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
+  readonly table = new PeerTable();
+  readonly ttlSec: number;
+  readonly announceIntervalMs: number;
+  private self: SelfInfo;
+  private readonly socketOptions: MdnsSocketOptions;
+  private readonly addresses: () => string[];
+  private readonly expiryCheckMs: number;
+  private mdns: Mdns | undefined;
+  private ready = false;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly timers = new TimerSet();
+  private pendingMulticast: NodeJS.Timeout | undefined;
+  private lastMulticastAt = -Infinity;
+  private warnedIdConflict = false;
+  private rejectStart: ((e: LanmeshError) => void) | undefined;
+
+  constructor(init: MdnsDiscoveryInit) {
+    super();
+    const { id, rev } = init.self;
+    if (!PEER_ID_RE.test(id)) {
+      throw new LanmeshError('BAD_CONFIG', `peer id must be 16 lowercase hex characters, got ${JSON.stringify(id)}`);
+    }
+    if (!Number.isSafeInteger(rev) || rev < 0) {
+      throw new LanmeshError('BAD_CONFIG', `catalog revision must be a non-negative integer, got ${rev}`);
+    }
+    this.self = { ...init.self, ports: { ...init.self.ports } };
+    this.ttlSec = init.ttlSec ?? DEFAULT_TTL_SEC;
+    if (!Number.isInteger(this.ttlSec) || this.ttlSec < 1 || this.ttlSec > 3600) {
+      throw new LanmeshError('BAD_CONFIG', `mdns ttlSec must be an integer 1..3600, got ${init.ttlSec}`);
+    }
+    this.announceIntervalMs = init.announceIntervalMs ?? Math.round((this.ttlSec * 1000) / 3);
+    if (!(this.announceIntervalMs > 0)) {
+      throw new LanmeshError('BAD_CONFIG', `mdns announceIntervalMs must be > 0, got ${init.announceIntervalMs}`);
+    }
+    this.expiryCheckMs = init.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS;
+    this.socketOptions = { ...init.mdns };
+    this.addresses = init.addresses ?? hostIpv4Addresses;
+  }
+
+  /** What we announce right now. */
+  get info(): SelfInfo {
+    return { ...this.self, ports: { ...this.self.ports } };
+  }
+
+  /** Resolves once the socket is bound (the first announcement and query are then on their way). */
+  start(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  /** Changes what we announce and announces it at once (the catalog revision, the name). */
+  update(change: Partial<Pick<SelfInfo, 'rev' | 'name'>>): void {
+    const next: SelfInfo = { ...this.self };
+    if (change.rev !== undefined) {
+      if (!Number.isSafeInteger(change.rev) || change.rev < 0) {
+        throw new LanmeshError('BAD_CONFIG', `catalog revision must be a non-negative integer, got ${change.rev}`);
+      }
+      next.rev = change.rev;
+    }
+    if (change.name !== undefined) next.name = change.name;
+    if (next.rev === this.self.rev && next.name === this.self.name) return;
+    const previous = this.self;
+    this.self = next;
+    if (!this.ready || this.stopping) return;
+    if (instanceName(previous) !== instanceName(next)) {
+      // Standard browsers drop the old instance name. Only its PTR says goodbye: lanmesh peers key
+      // on the id in TXT and see a rename as peer:update, not down + up.
+      const ptr: Answer = { name: SERVICE_TYPE, type: 'PTR', class: 'IN', ttl: 0, data: instanceName(previous) };
+      this.mdns?.respond({ answers: [ptr] }, this.onSent);
+    }
+    this.announce();
+  }
+
+  /**
+   * Idempotent. Sends the goodbye (all our records with TTL 0) and waits until the socket has taken
+   * it, then clears timers and closes the socket. `goodbye: false` is for tests that simulate a crash.
+   */
+  stop(opts: { goodbye?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(opts.goodbye !== false);
+    return this.stopping;
+  }
+
+  private open(): Promise<void> {
+    if (this.stopping) return Promise.reject(new LanmeshError('IO', 'mdns discovery was already stopped'));
+    const { port = MDNS_PORT, ip, interface: iface, multicast } = this.socketOptions;
+    const where = `${ip ?? '224.0.0.251'}:${port}${iface ? ` on ${iface}` : ''}`;
+    return new Promise<void>((resolve, reject) => {
+      this.rejectStart = reject;
+      let mdns: Mdns;
+      try {
+        mdns = makeMdns({ port, ip, interface: iface, multicast, reuseAddr: true, loopback: true });
+      } catch (e) {
+        reject(new LanmeshError('IO', `mdns: cannot create socket for ${where}: ${describeError(e)}`, { cause: e }));
+        return;
+      }
+      this.mdns = mdns;
+      mdns.on('warning', this.onMdnsWarning);
+      mdns.on('error', (err: Error) => this.onMdnsError(err, where));
+      mdns.once('ready', () => {
+        this.rejectStart = undefined;
+        this.ready = true;
+        mdns.on('response', this.onResponse);
+        mdns.on('query', this.onQuery);
+        this.begin();
+        log('bound %s as %s', where, instanceName(this.self));
+        resolve();
+      });
+    });
+  }
+
+  private begin(): void {
+    this.announce();
+    this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
+    for (const ms of STARTUP_ANNOUNCE_MS) this.timers.later(ms, () => this.announce());
+    this.timers.every(this.announceIntervalMs, () => this.announce());
+    this.timers.every(this.expiryCheckMs, () => this.table.expire());
+  }
+
+  private async shutdown(goodbye: boolean): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    this.timers.clear();
+    this.pendingMulticast = undefined;
+    const mdns = this.mdns;
+    if (!mdns) return;
+    mdns.off('response', this.onResponse);
+    mdns.off('query', this.onQuery);
+    if (goodbye && this.ready) {
+      const records = buildAnswers(this.self, this.currentAddresses(), 0);
+      await new Promise<void>((resolve) =>
+        mdns.respond(records, (err) => {
+          if (err) this.onSent(err);
+          resolve();
+        }),
+      );
+    }
+    this.ready = false;
+    await new Promise<void>((resolve) => mdns.destroy(() => resolve()));
+    this.mdns = undefined;
+  }
+
+  /** Multicasts all our records now, or as soon as the gap since the last multicast allows. */
+  private announce(): void {
+    if (!this.ready || this.stopping || this.pendingMulticast) return;
+    const wait = this.lastMulticastAt + MIN_MULTICAST_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.pendingMulticast = this.timers.later(wait, () => {
+        this.pendingMulticast = undefined;
+        this.announce();
+      });
+      return;
+    }
+    this.lastMulticastAt = Date.now();
+    this.mdns?.respond(buildAnswers(this.self, this.currentAddresses(), this.ttlSec), this.onSent);
+  }
+
+  /** RFC 6762 §6.7: a query from a port other than 5353 gets a unicast answer, id and questions echoed. */
+  private answerLegacy(query: Packet, rinfo: RemoteInfo): void {
+    const { answers, additionals } = buildAnswers(this.self, this.currentAddresses(), Math.min(this.ttlSec, LEGACY_MAX_TTL_SEC));
+    const plain = (a: Answer): Answer => ({ ...a, flush: false }) as Answer;
+    const questions = (query.questions ?? []).map((q) => ({ name: q.name, type: q.type, class: 'IN' as const }));
+    this.mdns?.respond(
+      { id: query.id, questions, answers: answers.map(plain), additionals: additionals.map(plain) },
+      { port: rinfo.port, address: rinfo.address },
+      this.onSent,
+    );
+  }
+
+  private readonly onQuery = (packet: Packet, rinfo: RemoteInfo): void => {
+    try {
+      if (!isQueryForUs(packet, this.self, this.ttlSec)) return;
+      if (rinfo.port !== (this.socketOptions.port ?? MDNS_PORT)) this.answerLegacy(packet, rinfo);
+      else this.announce();
+    } catch (e) {
+      this.warn(new LanmeshError('BAD_MESSAGE', `mdns query from ${rinfo?.address}:${rinfo?.port}: ${describeError(e)}`, { cause: e }));
+    }
+  };
+
+  private readonly onResponse = (packet: Packet, rinfo: RemoteInfo): void => {
+    const from = `${rinfo?.address}:${rinfo?.port}`;
+    try {
+      const reject = (reason: string) => this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${reason}`));
+      for (const { info, ttlSec } of parseAnnouncements(packet, rinfo, reject)) {
+        if (info.id === this.self.id) {
+          this.checkIdConflict(info.ports.sender, from);
+        } else if (ttlSec === 0) {
+          if (this.table.goodbye(info.id)) log('goodbye from %s (%s)', info.id, from);
+        } else {
+          this.table.upsert(info, ttlSec * 1000);
+        }
+      }
+    } catch (e) {
+      this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${describeError(e)}`, { cause: e }));
+    }
+  };
+
+  /** Our own packets loop back and are ignored; our id with other ports means a copied .lanmesh/. */
+  private checkIdConflict(senderPort: number, from: string): void {
+    if (senderPort === this.self.ports.sender || this.warnedIdConflict) return;
+    this.warnedIdConflict = true;
+    this.warn(new LanmeshError('BAD_MESSAGE', `another peer at ${from} announces our peer id ${this.self.id}`));
+  }
+
+  private readonly onMdnsWarning = (err: Error): void => {
+    const code = (err as NodeJS.ErrnoException).code ? 'IO' : 'BAD_MESSAGE';
+    this.warn(new LanmeshError(code, `mdns: ${err.message}`, { cause: err }));
+  };
+
+  private onMdnsError(err: Error, where: string): void {
+    const code = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'IO';
+    const e = new LanmeshError(code, `mdns socket ${where}: ${err.message}`, { cause: err });
+    if (this.rejectStart) {
+      const reject = this.rejectStart;
+      const mdns = this.mdns;
+      this.rejectStart = undefined;
+      this.mdns = undefined;
+      try {
+        mdns?.destroy();
+      } catch {
+        // A socket whose bind failed may already be closed: nothing left to release.
+      }
+      reject(e);
+    } else if (this.listenerCount('error') > 0) {
+      this.emit('error', e);
+    } else {
+      this.warn(e);
+    }
+  }
+
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.warn(new LanmeshError('IO', `mdns send: ${err.message}`, { cause: err }));
+  };
+
+  private warn(e: LanmeshError): void {
+    log('%s', e.message);
+    this.emit('warning', e);
+  }
+
+  private currentAddresses(): string[] {
+    try {
+      return this.addresses();
+    } catch (e) {
+      this.warn(new LanmeshError('IO', `cannot list addresses: ${describeError(e)}`, { cause: e }));
+      return [];
+    }
+  }
+}
