@@ -1,0 +1,50 @@
+// Small files written so a reader sees the old or the new content, never half of either:
+// write a temp file next to the target, fsync, then rename (or link, to never replace).
+import { randomBytes } from 'node:crypto';
+import { link, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Temp names start with ".lanmesh-", which the scanner ignores. */
+function tempPath(target: string): string {
+  return join(dirname(target), `.lanmesh-${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
+  const tmp = tempPath(target);
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  return tmp;
+}
+
+/** Replaces `target` atomically with `data`. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(target, data);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Creates `target` atomically with `data`; false (and nothing written) when it already exists. */
+export async function createFileAtomic(target: string, data: string | Uint8Array): Promise<boolean> {
+  const tmp = await writeTemp(target, data);
+  try {
+    await link(tmp, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}

@@ -1,0 +1,76 @@
+// Watches each folder the scanner walked (fs.watch is not recursive on Linux under Node 20) and turns
+// bursts of events into one debounced callback; an unref'd poll is the backstop for missed events.
+import { watch, type FSWatcher } from 'node:fs';
+import { describeError } from '../errors.js';
+
+export interface FolderWatchInit {
+  /** Something may have changed: rescan. */
+  onChange: () => void;
+  onWarning: (message: string) => void;
+  debounceMs: number;
+  /** Backstop poll period; 0 disables it. */
+  pollMs: number;
+}
+
+export class FolderWatch {
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** Folders that could not be watched (warned once; the poll covers them). */
+  private readonly unwatchable = new Set<string>();
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly poll: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly init: FolderWatchInit) {
+    if (init.pollMs > 0) this.poll = setInterval(() => init.onChange(), init.pollMs).unref();
+  }
+
+  /** Starts watching `dir` (no-op when already watched). */
+  add(dir: string): void {
+    if (this.closed || this.watchers.has(dir) || this.unwatchable.has(dir)) return;
+    try {
+      // persistent: false, so a store left open never keeps the process alive.
+      const w = watch(dir, { persistent: false }, () => this.kick());
+      w.on('error', () => {
+        this.drop(dir);
+        this.kick();
+      });
+      this.watchers.set(dir, w);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.unwatchable.add(dir);
+      this.init.onWarning(`cannot watch ${dir} (changes there show up within ${this.init.pollMs} ms): ${describeError(e)}`);
+    }
+  }
+
+  /** Stops watching folders that are no longer there. */
+  retain(dirs: ReadonlySet<string>): void {
+    for (const dir of this.watchers.keys()) if (!dirs.has(dir)) this.drop(dir);
+    for (const dir of this.unwatchable) if (!dirs.has(dir)) this.unwatchable.delete(dir);
+  }
+
+  get watching(): number {
+    return this.watchers.size;
+  }
+
+  private drop(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+  }
+
+  private kick(): void {
+    if (this.closed || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      if (!this.closed) this.init.onChange();
+    }, this.init.debounceMs);
+    this.debounce.unref();
+  }
+
+  /** Idempotent. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.debounce);
+    clearInterval(this.poll);
+    for (const dir of [...this.watchers.keys()]) this.drop(dir);
+  }
+}
