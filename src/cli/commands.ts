@@ -1,0 +1,100 @@
+// The command layer: every user command, once, for line mode and the terminal UI alike.
+// A command returns the lines to show; a thrown error becomes one "error: …" line.
+import type { Peer } from '../peer.js';
+import type { MeshFile } from '../catalog/catalog.js';
+import { formatBytes, plural, table } from './format.js';
+import { LanmeshError } from '../errors.js';
+
+export interface CommandContext {
+  peer: Peer;
+}
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  /** `rest` is the line after the command word, trimmed (file names may contain spaces). */
+  run(ctx: CommandContext, rest: string): Promise<CommandOutput> | CommandOutput;
+}
+
+export interface CommandOutput {
+  lines: string[];
+  /** The user asked to leave. */
+  exit?: boolean;
+}
+
+const peersCommand: Command = {
+  name: 'peers',
+  usage: 'peers',
+  summary: 'other peers on the mesh: name, address, the four ports, number of files',
+  run({ peer }) {
+    const peers = peer.peers();
+    const rows = peers.map((p) => [
+      p.name,
+      p.address,
+      `ports ${p.ports.receiver},${p.ports.sender},${p.ports.distributor},${p.ports.distributee}`,
+      `files ${p.files ?? '?'}`,
+      `id ${p.id}`,
+    ]);
+    return { lines: [plural(peers.length, 'peer'), ...table(rows)] };
+  },
+};
+
+const listCommand: Command = {
+  name: 'list',
+  usage: 'list',
+  summary: 'every file on the mesh with size and holders (* = this peer has it)',
+  run({ peer }) {
+    const files = peer.files();
+    const rows = files.map((f) => [
+      f.local ? '*' : ' ',
+      displayName(f),
+      formatBytes(f.size),
+      f.holders.map((h) => h.peerName + (h.have !== undefined ? ' (partial)' : '')).join(', '),
+      `id ${f.id.slice(0, 12)}`,
+    ]);
+    return { lines: [`${plural(files.length, 'file')} on the mesh`, ...table(rows)] };
+  },
+};
+
+const helpCommand: Command = {
+  name: 'help',
+  usage: 'help',
+  summary: 'this list',
+  run() {
+    return { lines: table(COMMANDS.map((c) => [c.usage, c.summary])) };
+  },
+};
+
+const exitCommand: Command = {
+  name: 'exit',
+  usage: 'exit',
+  summary: 'leave the mesh (the others are told at once)',
+  run() {
+    return { lines: [], exit: true };
+  },
+};
+
+export const COMMANDS: Command[] = [listCommand, peersCommand, helpCommand, exitCommand];
+
+function displayName(f: MeshFile): string {
+  const [first, ...others] = f.names;
+  return others.length ? `${first} (also: ${others.join(', ')})` : first!;
+}
+
+/** Runs one input line. Unknown commands and bad arguments throw a LanmeshError. */
+export async function execute(ctx: CommandContext, line: string, commands = COMMANDS): Promise<CommandOutput> {
+  const trimmed = line.trim();
+  if (!trimmed) return { lines: [] };
+  const space = trimmed.search(/\s/);
+  const word = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
+  const rest = space < 0 ? '' : unquote(trimmed.slice(space + 1).trim());
+  const cmd = commands.find((c) => c.name === word);
+  if (!cmd) throw new LanmeshError('BAD_COMMAND', `unknown command '${word}' (type help)`);
+  return cmd.run(ctx, rest);
+}
+
+function unquote(s: string): string {
+  const m = /^(["'])(.*)\1$/.exec(s);
+  return m ? m[2]! : s;
+}

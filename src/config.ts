@@ -1,0 +1,25 @@
+// Pure: CLI flags → a validated peer configuration, with one clear error per mistake.
+import { resolve } from 'node:path';
+import { LanmeshError } from './errors.js';
+import type { PeerInit } from './peer.js';
+
+export interface PeerFlags {
+  transferPort?: number;
+  dir?: string;
+  name?: string;
+}
+
+const MAX_BASE_PORT = 65535 - 3;
+
+export function parsePeerConfig(flags: PeerFlags, cwd: string): PeerInit {
+  const port = flags.transferPort;
+  if (port === undefined) throw new LanmeshError('BAD_CONFIG', 'missing -t PORT (the transfer port; the peer uses PORT..PORT+3)');
+  if (!Number.isInteger(port) || port < 0 || port > MAX_BASE_PORT) {
+    throw new LanmeshError('BAD_CONFIG', `-t must be a whole number from 1 to ${MAX_BASE_PORT} (or 0 for any free ports), got ${port}`);
+  }
+  const name = flags.name?.trim();
+  if (flags.name !== undefined && (!name || name.length > 63 || /[\u0000-\u001f]/.test(name))) {
+    throw new LanmeshError('BAD_CONFIG', '--name must be 1 to 63 printable characters');
+  }
+  return { dir: resolve(cwd, flags.dir ?? '.'), port, name };
+}

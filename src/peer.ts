@@ -1,0 +1,216 @@
+// The composition root: one object that owns everything a peer runs (store, four ports,
+// discovery, catalog sync). start() brings it up in order; stop() undoes all of it in reverse.
+import { EventEmitter } from 'node:events';
+import { basename, resolve } from 'node:path';
+import { LocalStore } from './store/local-store.js';
+import { loadOrCreatePeerId } from './store/peer-id.js';
+import { MdnsDiscovery } from './discovery/mdns-discovery.js';
+import type { RemotePeer } from './discovery/peer-table.js';
+import { Catalog, type MeshFile } from './catalog/catalog.js';
+import { CatalogSync, type FetchedCatalog } from './catalog/catalog-sync.js';
+import { SenderPort } from './transfer/sender.js';
+import { StubPort } from './transfer/stub-port.js';
+import { dialFramed } from './wire/connection.js';
+import type { CatalogEntry, FileId, Manifest, PeerId, PortSet } from './types.js';
+import { LanmeshError, describeError } from './errors.js';
+
+export interface PeerInit {
+  dir: string;
+  /** T: receiver port; T+1..T+3 follow. 0 picks four ephemeral ports. */
+  port: number;
+  name?: string;
+  /** Address the four ports bind to. */
+  bindHost?: string;
+  chunkSize?: number;
+  discovery?: {
+    ttlSec?: number;
+    announceIntervalMs?: number;
+    mdns?: { multicast?: boolean; ip?: string; port?: number; interface?: string };
+  };
+}
+
+export interface PeerView {
+  id: PeerId;
+  name: string;
+  address: string;
+  ports: PortSet;
+  /** Undefined until its catalog arrived. */
+  files: number | undefined;
+}
+
+type Closer = () => Promise<void> | void;
+
+const CATALOG_FETCH_TIMEOUT_MS = 5000;
+
+export class Peer extends EventEmitter {
+  private readonly closers: Closer[] = [];
+  private stopping: Promise<void> | undefined;
+  private discovery!: MdnsDiscovery;
+  private store!: LocalStore;
+  readonly catalog: Catalog;
+
+  private constructor(
+    readonly id: PeerId,
+    readonly name: string,
+    readonly dir: string,
+    readonly ports: PortSet,
+  ) {
+    super();
+    this.catalog = new Catalog({ id, name });
+  }
+
+  static async start(init: PeerInit): Promise<Peer> {
+    const dir = resolve(init.dir);
+    const name = (init.name ?? basename(dir)).trim() || 'lanmesh';
+    const closers: Closer[] = [];
+    const undo = async () => {
+      for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
+    };
+    try {
+      const store = await LocalStore.open({ dir, chunkSize: init.chunkSize });
+      closers.push(() => store.close());
+      const id = await loadOrCreatePeerId(dir);
+      const host = init.bindHost ?? '0.0.0.0';
+      const base = init.port;
+      const at = (i: number) => (base === 0 ? 0 : base + i);
+
+      let peer: Peer | undefined;
+      const source = {
+        peerId: id,
+        revision: () => store.revision(),
+        entries: () => catalogEntries(store),
+        manifest: (fid: FileId): Manifest | undefined => store.byId(fid)?.manifest,
+      };
+      const receiver = await StubPort.start(at(0), host, 'receiver');
+      closers.push(() => receiver.close());
+      const sender = await SenderPort.start({
+        port: at(1),
+        host,
+        source,
+        onWarning: (m) => peer?.warn(m),
+      });
+      closers.push(() => sender.close());
+      const distributor = await StubPort.start(at(2), host, 'distributor');
+      closers.push(() => distributor.close());
+      const distributee = await StubPort.start(at(3), host, 'distributee');
+      closers.push(() => distributee.close());
+      const ports: PortSet = {
+        receiver: receiver.port,
+        sender: sender.port,
+        distributor: distributor.port,
+        distributee: distributee.port,
+      };
+
+      peer = new Peer(id, name, dir, ports);
+      peer.store = store;
+      peer.closers.push(...closers);
+      closers.length = 0;
+      await peer.startServices(init);
+      return peer;
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+  }
+
+  private async startServices(init: PeerInit): Promise<void> {
+    const { store } = this;
+    store.on('warning', (m: string) => this.warn(m));
+
+    const discovery = new MdnsDiscovery({
+      self: { id: this.id, name: this.name, ports: this.ports, rev: store.revision() },
+      ttlSec: init.discovery?.ttlSec,
+      announceIntervalMs: init.discovery?.announceIntervalMs,
+      mdns: init.discovery?.mdns,
+    });
+    this.discovery = discovery;
+    discovery.on('warning', (e: unknown) => this.warn(`mdns: ${describeError(e)}`));
+
+    const sync = new CatalogSync(this.catalog, (pid, signal) => this.fetchCatalog(pid, signal), (m) => this.warn(m));
+    this.closers.push(() => sync.close());
+
+    const table = discovery.table;
+    table.on('peer:up', (p: RemotePeer) => {
+      sync.seen(p);
+      this.emit('peer:up', p);
+    });
+    table.on('peer:update', (p: RemotePeer) => sync.seen(p));
+    table.on('peer:down', (p: RemotePeer, reason: string) => {
+      sync.gone(p.id);
+      this.emit('peer:down', p, reason);
+    });
+
+    const publish = () => {
+      this.catalog.setLocal(catalogEntries(store));
+      discovery.update({ rev: store.revision() });
+    };
+    store.on('change', publish);
+    this.catalog.on('change', () => this.emit('catalog'));
+
+    await discovery.start();
+    this.closers.push(() => discovery.stop());
+    await store.start();
+    publish();
+  }
+
+  private warn(msg: string): void {
+    this.emit('warning', msg);
+  }
+
+  private async fetchCatalog(pid: PeerId, signal: AbortSignal): Promise<FetchedCatalog> {
+    const remote = this.discovery.table.get(pid);
+    if (!remote) throw new LanmeshError('NOT_FOUND', `peer ${pid} is gone`);
+    const conn = await dialFramed(remote.address, remote.ports.sender, { timeoutMs: CATALOG_FETCH_TIMEOUT_MS, signal });
+    try {
+      const res = await conn.request<{ peer: PeerId; rev: number; files: CatalogEntry[] }>(
+        { t: 'catalog.get' },
+        { timeoutMs: CATALOG_FETCH_TIMEOUT_MS, signal },
+      );
+      if (res.peer !== pid) {
+        throw new LanmeshError('BAD_MESSAGE', `${remote.address}:${remote.ports.sender} answered as ${res.peer}, expected ${pid}`);
+      }
+      return { rev: res.rev, files: res.files };
+    } finally {
+      conn.close();
+    }
+  }
+
+  peers(): PeerView[] {
+    return this.discovery.table
+      .list()
+      .map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id) }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  files(): MeshFile[] {
+    return this.catalog.files();
+  }
+
+  localFileCount(): number {
+    return this.store.files().length;
+  }
+
+  /** Idempotent: sends the mDNS goodbye, closes every port and the store. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const c of this.closers.splice(0).reverse()) {
+        await Promise.resolve(c()).catch((e) => this.warn(`stop: ${describeError(e)}`));
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+/** The local store as catalog entries: one per (id, name), since a name is how users ask. */
+function catalogEntries(store: LocalStore): CatalogEntry[] {
+  const seen = new Set<string>();
+  const out: CatalogEntry[] = [];
+  for (const f of store.files()) {
+    const key = `${f.manifest.id}/${f.manifest.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { id, name, size, chunkSize } = f.manifest;
+    out.push({ id, name, size, chunkSize });
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+// The sender port (T+1): answers catalog and manifest requests over frames, and hands
+// connections that start with "GET " to the P2P-CI upload handler when compat is on.
+import type { Socket } from 'node:net';
+import { TcpListener } from './tcp-listener.js';
+import { sniff } from './sniff.js';
+import { FramedConnection } from '../wire/connection.js';
+import { looksLikeP2pci } from '../wire/frame.js';
+import type { ControlMessage } from '../wire/messages.js';
+import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
+import { describeError } from '../errors.js';
+
+/** What the sender port serves; the peer supplies it from its store. */
+export interface CatalogSource {
+  peerId: PeerId;
+  revision(): number;
+  entries(): CatalogEntry[];
+  manifest(id: FileId): Manifest | undefined;
+}
+
+/** Extra request handlers (chunk requests, …) plugged in by the transfer module. */
+export type RequestHandler = (msg: ControlMessage, conn: FramedConnection, socket: Socket) => boolean | Promise<boolean>;
+
+export interface SenderInit {
+  port: number;
+  host: string;
+  source: CatalogSource;
+  onWarning: (msg: string) => void;
+  /** Called with a socket whose first bytes were "GET " (P2P-CI upload); absent: such sockets are closed. */
+  onP2pci?: (socket: Socket, initial: Buffer) => void;
+  handlers?: RequestHandler[];
+  idleTimeoutMs?: number;
+}
+
+const SNIFF_TIMEOUT_MS = 30_000;
+
+export class SenderPort {
+  private readonly conns = new Set<FramedConnection>();
+
+  private constructor(private readonly listener: TcpListener, private readonly init: SenderInit) {}
+
+  static async start(init: SenderInit): Promise<SenderPort> {
+    let self: SenderPort | undefined;
+    const listener = await TcpListener.listen(init.port, init.host, 'sender', (s) => {
+      if (self) void self.accept(s);
+      else s.destroy();
+    });
+    self = new SenderPort(listener, init);
+    return self;
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.close();
+    await this.listener.close();
+  }
+
+  private async accept(socket: Socket): Promise<void> {
+    const first = await sniff(socket, 4, SNIFF_TIMEOUT_MS);
+    if (!first) {
+      socket.destroy();
+      return;
+    }
+    if (looksLikeP2pci(first)) {
+      if (this.init.onP2pci) this.init.onP2pci(socket, first);
+      else socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
+      return;
+    }
+    const conn = new FramedConnection(socket, { initial: first, idleTimeoutMs: this.init.idleTimeoutMs });
+    this.conns.add(conn);
+    conn.on('close', () => this.conns.delete(conn));
+    conn.on('warning', (err: Error) =>
+      this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),
+    );
+    conn.on('control', (msg: ControlMessage) => {
+      this.handle(msg, conn, socket).catch((err) => {
+        this.init.onWarning(`sender: request from ${socket.remoteAddress} failed: ${describeError(err)}`);
+        conn.close();
+      });
+    });
+  }
+
+  private async handle(msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<void> {
+    const { source } = this.init;
+    switch (msg.t) {
+      case 'catalog.get':
+        await conn.send({ t: 'catalog', rid: msg.rid, peer: source.peerId, rev: source.revision(), files: source.entries() });
+        return;
+      case 'manifest.get': {
+        const manifest = source.manifest(msg.id);
+        if (manifest) await conn.send({ t: 'manifest', rid: msg.rid, manifest });
+        else await conn.send({ t: 'error', rid: msg.rid, code: 'NOT_FOUND', message: `no file ${msg.id} here` });
+        return;
+      }
+    }
+    for (const h of this.init.handlers ?? []) {
+      if (await h(msg, conn, socket)) return;
+    }
+    const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
+    await conn.send({ t: 'error', rid, code: 'UNSUPPORTED', message: `'${msg.t}' is not served on the sender port` });
+  }
+}

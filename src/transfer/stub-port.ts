@@ -1,0 +1,38 @@
+// A bound, announced port whose behaviour comes later (distributor, distributee): every request
+// gets a clear UNSUPPORTED error frame instead of silence.
+import { TcpListener } from './tcp-listener.js';
+import { FramedConnection } from '../wire/connection.js';
+import type { ControlMessage } from '../wire/messages.js';
+
+export class StubPort {
+  private readonly conns = new Set<FramedConnection>();
+  private constructor(private readonly listener: TcpListener) {}
+
+  static async start(port: number, host: string, role: string): Promise<StubPort> {
+    let self: StubPort | undefined;
+    const listener = await TcpListener.listen(port, host, role, (socket) => {
+      if (!self) return socket.destroy();
+      const conn = new FramedConnection(socket);
+      self.conns.add(conn);
+      conn.on('close', () => self?.conns.delete(conn));
+      conn.on('warning', () => conn.close());
+      conn.on('control', (msg: ControlMessage) => {
+        const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
+        conn
+          .send({ t: 'error', rid, code: 'UNSUPPORTED', message: `the ${role} port does not support '${msg.t}' yet` })
+          .catch(() => conn.close());
+      });
+    });
+    self = new StubPort(listener);
+    return self;
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.close();
+    await this.listener.close();
+  }
+}

@@ -1,0 +1,51 @@
+// A TCP listener that owns the sockets it accepts, so close() can stop accepting, destroy every
+// live connection and resolve only when all of it is gone (libp2p listener order).
+import { createServer, type Server, type Socket } from 'node:net';
+import { LanmeshError } from '../errors.js';
+
+export class TcpListener {
+  private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly server: Server, readonly port: number) {}
+
+  static listen(port: number, host: string, role: string, onSocket: (s: Socket) => void): Promise<TcpListener> {
+    return new Promise((resolve, reject) => {
+      const server = createServer();
+      const onError = (err: NodeJS.ErrnoException) => {
+        server.close();
+        if (err.code === 'EADDRINUSE') {
+          reject(new LanmeshError('PORT_IN_USE', `port ${port} (${role}) is already in use`, { cause: err }));
+        } else if (err.code === 'EACCES') {
+          reject(new LanmeshError('PORT_IN_USE', `port ${port} (${role}) needs privileges this user lacks`, { cause: err }));
+        } else {
+          reject(new LanmeshError('IO', `cannot listen on port ${port} (${role}): ${err.message}`, { cause: err }));
+        }
+      };
+      server.once('error', onError);
+      server.listen({ port, host, exclusive: true }, () => {
+        server.off('error', onError);
+        const actual = (server.address() as { port: number }).port;
+        const l = new TcpListener(server, actual);
+        server.on('connection', (s) => {
+          l.sockets.add(s);
+          s.once('close', () => l.sockets.delete(s));
+          // A socket error ends that connection only; the owner's handler reports it.
+          s.on('error', () => {});
+          onSocket(s);
+        });
+        // After listening, server errors are rare (EMFILE): keep serving, never crash.
+        server.on('error', () => {});
+        resolve(l);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+    return this.closing;
+  }
+}

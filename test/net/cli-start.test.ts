@@ -1,0 +1,95 @@
+// Start-up failures of the real CLI: one clear line on stderr, exit code ≠ 0, nothing left bound.
+// None of these cases reaches discovery, so no multicast is sent.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { makeTmpDir } from '../support/tmp-dir.js';
+import { freePortRange } from '../support/free-port.js';
+import { withTimeout } from '../support/with-timeout.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+function run(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end();
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(port, '0.0.0.0', () => resolve(s));
+  });
+}
+
+const oneLine = (s: string) => s.trim().split('\n').length === 1;
+
+test('--help lists every flag with an example', withTimeout(20_000, async () => {
+  const r = await run(['--help']);
+  assert.is(r.code, 0);
+  for (const f of ['--transfer-port', '--dir', '--name', '--no-tui', 'Examples', 'npx lanmesh -t 9001']) {
+    assert.ok(r.stdout.includes(f), `help mentions ${f}`);
+  }
+}));
+
+test('a bad flag, a missing port, a bad port: one line, exit ≠ 0', withTimeout(20_000, async () => {
+  for (const args of [['-t', '9001', '--bogus'], [], ['-t', 'abc'], ['-t', '70000']]) {
+    const r = await run(args);
+    assert.ok(r.code !== 0 && r.code !== null, `exit code for ${args.join(' ')}: ${r.code}`);
+    assert.ok(oneLine(r.stderr), `one line for ${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
+  }
+}));
+
+test('a missing folder, or a file instead of a folder: one clear line, exit ≠ 0', withTimeout(20_000, async () => {
+  const tmp = await makeTmpDir();
+  try {
+    const base = await freePortRange(4);
+    const missing = await run(['-t', String(base), '--dir', join(tmp.path, 'nope')]);
+    assert.is(missing.code, 1);
+    assert.ok(oneLine(missing.stderr), missing.stderr);
+    assert.match(missing.stderr, /nope/);
+    const file = join(tmp.path, 'afile');
+    await writeFile(file, 'not a folder');
+    const notDir = await run(['-t', String(base), '--dir', file]);
+    assert.is(notDir.code, 1);
+    assert.ok(oneLine(notDir.stderr), notDir.stderr);
+  } finally {
+    await tmp.remove();
+  }
+}));
+
+test('any of the four ports in use: one line naming it, nothing left bound', withTimeout(30_000, async () => {
+  const tmp = await makeTmpDir();
+  try {
+    for (const offset of [0, 1, 3]) {
+      const base = await freePortRange(4, '0.0.0.0');
+      const blocker = await listen(base + offset);
+      try {
+        const r = await run(['-t', String(base), '--dir', tmp.path]);
+        assert.is(r.code, 1);
+        assert.ok(oneLine(r.stderr), r.stderr);
+        assert.match(r.stderr, new RegExp(`port ${base + offset} .*in use`));
+      } finally {
+        blocker.close();
+      }
+      // Everything the failed start bound was released: all four ports are free again.
+      const again = await Promise.all([0, 1, 2, 3].filter((i) => i !== offset).map((i) => listen(base + i)));
+      again.forEach((s) => s.close());
+    }
+  } finally {
+    await tmp.remove();
+  }
+}));
+
+test.run();

@@ -1,0 +1,78 @@
+// A hostile "peer" for robustness tests, run as its own process inside a test namespace:
+// it sprays garbage at UDP 5353, announces itself as a lanmesh peer, and answers every request on
+// its sender port with a broken reply. Usage: node hostile-peer.js <mode> <base port>
+//   modes: oversized (length above MAX_FRAME), truncated (frame cut short, then close),
+//          badjson (a control frame that is not JSON), evilnames (a valid catalog with unsafe names)
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import makeMdns from 'multicast-dns';
+import { buildAnswers } from '../../src/discovery/records.js';
+import { encodeControl } from '../../src/wire/frame.js';
+import { asPeerId, portSet } from '../../src/types.js';
+
+const mode = process.argv[2] ?? 'oversized';
+const base = Number(process.argv[3] ?? 9101);
+const id = asPeerId(randomBytes(8).toString('hex'));
+const self = { id, name: `hostile-${mode}`, ports: portSet(base), rev: 1 };
+
+function reply(): Buffer {
+  switch (mode) {
+    case 'oversized': {
+      const b = Buffer.alloc(5);
+      b.writeUInt32BE(0xfffffff0, 0);
+      b[4] = 1;
+      return b;
+    }
+    case 'truncated': {
+      const b = Buffer.alloc(5 + 10);
+      b.writeUInt32BE(1000, 0);
+      b[4] = 1;
+      return b;
+    }
+    case 'badjson': {
+      const body = Buffer.from('{"t":"catalog", this is not json');
+      const b = Buffer.alloc(5);
+      b.writeUInt32BE(body.length + 1, 0);
+      b[4] = 1;
+      return Buffer.concat([b, body]);
+    }
+    default: {
+      const evil = ['../escape.txt', '/etc/evil.txt', 'a/../../b.txt', 'nul\u0000byte.txt'];
+      const files = evil.map((name, i) => ({ id: String(i + 1).repeat(64).slice(0, 64), name, size: 5, chunkSize: 1048576 }));
+      return encodeControl({ t: 'catalog', rid: 1, peer: id, rev: 1, files });
+    }
+  }
+}
+
+const server = createServer((s) => {
+  s.on('error', () => {});
+  s.once('data', () => {
+    if (mode === 'truncated' || mode === 'oversized') s.end(reply());
+    else s.write(reply());
+  });
+});
+server.listen(base + 1, '0.0.0.0', () => {
+  const garbage = createSocket({ type: 'udp4', reuseAddr: true });
+  garbage.bind(() => {
+    for (let i = 0; i < 50; i++) garbage.send(randomBytes(1 + (i * 37) % 600), 5353, '224.0.0.251');
+    // A well-formed DNS header claiming 65535 answers with nothing behind it.
+    garbage.send(Buffer.from([0, 0, 0x84, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0]), 5353, '224.0.0.251');
+  });
+  const mdns = makeMdns();
+  const announce = () => mdns.respond(buildAnswers(self, [], 9));
+  mdns.on('query', announce);
+  announce();
+  const timer = setInterval(announce, 2000);
+  process.stdout.write(`hostile ready ${id}\n`);
+  const stop = () => {
+    clearInterval(timer);
+    garbage.close();
+    mdns.destroy();
+    server.close();
+    process.exit(0);
+  };
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+  process.on('SIGTERM', stop);
+});
