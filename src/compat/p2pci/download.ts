@@ -1,0 +1,71 @@
+// `download <rfc>` in index mode: LOOKUP the holders, GET from each in turn until one succeeds,
+// and move the verified file into downloads/ as rfc<n>.txt without ever overwriting a file.
+import { link, mkdir, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { RfcRecord } from './codec.js';
+import type { IndexClient } from './index-client.js';
+import { fetchRfc, type FetchRfcOptions } from './fetch-rfc.js';
+import { rfcFileName } from './rfc-files.js';
+import { LanmeshError, describeError } from '../../errors.js';
+
+export interface RfcDownloadInit extends Omit<FetchRfcOptions, 'signal'> {
+  /** Where the finished file goes (the peer's downloads/). */
+  downloadsDir: string;
+  /** Where the file is written while it arrives (e.g. .lanmesh/partial); same file system. */
+  partialDir: string;
+  signal?: AbortSignal;
+  /** Told about each holder that failed before the next is tried. */
+  onAttempt?: (holder: RfcRecord, error: Error) => void;
+}
+
+export interface RfcDownloadResult {
+  path: string;
+  bytes: number;
+  from: RfcRecord;
+  title: string;
+}
+
+/** Holders from LOOKUP, ours excluded, each host:port once. */
+export function holdersOf(records: readonly RfcRecord[], self: { host: string; port: number }): RfcRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = `${r.host}:${r.port}`;
+    if ((r.host === self.host && r.port === self.port) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDownloadInit): Promise<RfcDownloadResult> {
+  const holders = holdersOf(await client.lookup(rfc), { host: client.advertiseHost, port: client.uploadPort });
+  if (holders.length === 0) throw new LanmeshError('NOT_FOUND', `no peer holds RFC ${rfc} (index ${client.server})`);
+  const target = join(init.downloadsDir, rfcFileName(rfc));
+  await mkdir(init.partialDir, { recursive: true });
+  await mkdir(init.downloadsDir, { recursive: true });
+  const failures: string[] = [];
+  for (const holder of holders) {
+    if (init.signal?.aborted) break;
+    const tmp = join(init.partialDir, `p2pci-rfc${rfc}-${randomBytes(6).toString('hex')}.part`);
+    let bytes: number;
+    try {
+      bytes = (await fetchRfc(holder.host, holder.port, rfc, tmp, init)).bytes;
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      failures.push(`${holder.host}:${holder.port}: ${e.message}`);
+      init.onAttempt?.(holder, e);
+      continue;
+    }
+    try {
+      // link() fails if the target exists: a finished download never replaces a file.
+      await link(tmp, target);
+    } catch (err) {
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new LanmeshError('IO', exists ? `${target} already exists` : `cannot save ${target}: ${describeError(err)}`, { cause: err });
+    } finally {
+      await unlink(tmp).catch(() => {});
+    }
+    return { path: target, bytes, from: holder, title: holder.title };
+  }
+  throw new LanmeshError('REMOTE_ERROR', `RFC ${rfc}: every holder failed (${failures.join('; ') || 'aborted'})`);
+}

@@ -1,0 +1,190 @@
+// The P2P-CI/1.0 central index server: one long-lived connection per peer, each peer's records
+// owned by its connection and dropped when that connection closes (cleanly or not).
+import { createServer, type Server, type Socket } from 'node:net';
+import { formatResponse, DEFAULT_INDEX_PORT, type CodecLimits, type ParseResult, type RfcRecord, type StatusCode } from './codec.js';
+import { RequestParser } from './request-parser.js';
+import { RfcIndex } from './rfc-index.js';
+import { plainAddress } from './dial.js';
+import { LanmeshError, describeError } from '../../errors.js';
+
+export type IndexLogEvent =
+  | { kind: 'listening'; host: string; port: number }
+  | { kind: 'connect'; conn: number; remote: string }
+  | { kind: 'request'; conn: number; remote: string; lines: string[] }
+  | { kind: 'response'; conn: number; remote: string; code: StatusCode; lines: string[]; reason?: string }
+  | { kind: 'disconnect'; conn: number; remote: string; removed: number; reason: string };
+/** An event with its time (ms since the epoch). */
+export type IndexLogEntry = IndexLogEvent & { at: number };
+
+export interface IndexServerInit {
+  /** Every connection, request, response and disconnect, for the CLI's log (formatIndexLog). */
+  onLog?: (entry: IndexLogEntry) => void;
+  limits?: Partial<CodecLimits>;
+  /** A connection that stops sending in the middle of a request for this long is closed. 0: never. */
+  requestTimeoutMs?: number;
+  /** A connection silent for this long is closed. 0 (default): never, since peers stay connected all session. */
+  idleTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const KEEPALIVE_MS = 30_000;
+/** After a 400 that closes the connection, how long the client gets to read it and hang up. */
+const CLOSE_GRACE_MS = 5_000;
+
+export class IndexServer {
+  private readonly index = new RfcIndex();
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  private started: Promise<{ port: number; host: string }> | undefined;
+  private closing: Promise<void> | undefined;
+  private nextConn = 0;
+
+  constructor(private readonly init: IndexServerInit = {}) {}
+
+  start({ port = DEFAULT_INDEX_PORT, host = '0.0.0.0' }: { port?: number; host?: string } = {}): Promise<{ port: number; host: string }> {
+    if (this.closing) return Promise.reject(new LanmeshError('BAD_CONFIG', 'index server was closed'));
+    this.started ??= new Promise((resolve, reject) => {
+      const server = createServer((s) => this.accept(s));
+      this.server = server;
+      server.maxConnections = this.init.maxConnections ?? 1024;
+      const onError = (err: NodeJS.ErrnoException) => {
+        const code = err.code === 'EADDRINUSE' || err.code === 'EACCES' ? 'PORT_IN_USE' : 'IO';
+        reject(new LanmeshError(code, `index server cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      };
+      server.once('error', onError);
+      server.listen({ port, host, exclusive: true }, () => {
+        server.off('error', onError);
+        server.on('error', () => {});
+        const actual = (server.address() as { port: number }).port;
+        this.log({ kind: 'listening', host, port: actual });
+        resolve({ port: actual, host });
+      });
+    });
+    return this.started;
+  }
+
+  /** Stops accepting, closes every connection (dropping its records) and resolves when all are gone. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      const server = this.server;
+      for (const s of this.sockets) s.destroy();
+      if (!server || !server.listening) return resolve();
+      server.close(() => resolve());
+    });
+    return this.closing;
+  }
+
+  /** The whole index as LIST ALL would answer it. */
+  records(): RfcRecord[] {
+    return this.index.list();
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = ++this.nextConn;
+    const remote = `${plainAddress(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
+    const parser = new RequestParser(this.init.limits);
+    const requestTimeoutMs = this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let reason = 'closed by peer';
+    let stalled: NodeJS.Timeout | undefined;
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    if (this.init.idleTimeoutMs) {
+      socket.setTimeout(this.init.idleTimeoutMs, () => {
+        reason = 'idle timeout';
+        socket.destroy();
+      });
+    }
+    this.log({ kind: 'connect', conn, remote });
+
+    const onData = (chunk: Buffer): void => {
+      try {
+        for (const result of parser.push(chunk)) {
+          if (!this.answer(socket, conn, remote, result)) {
+            reason = 'line too long';
+            socket.setTimeout(CLOSE_GRACE_MS, () => socket.destroy());
+            break;
+          }
+        }
+      } catch (err) {
+        reason = `internal error: ${describeError(err)}`;
+        socket.destroy();
+        return;
+      }
+      clearTimeout(stalled);
+      stalled = undefined;
+      if (requestTimeoutMs > 0 && parser.midRequest && !socket.destroyed) {
+        stalled = setTimeout(() => {
+          reason = 'request timeout';
+          socket.destroy();
+        }, requestTimeoutMs);
+        stalled.unref();
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      reason = err.code ?? err.message;
+    });
+    socket.once('close', () => {
+      clearTimeout(stalled);
+      this.sockets.delete(socket);
+      const removed = this.index.drop(conn);
+      this.log({ kind: 'disconnect', conn, remote, removed, reason });
+    });
+  }
+
+  /** Answers one parse result; false when the connection must close after the answer. */
+  private answer(socket: Socket, conn: number, remote: string, r: ParseResult): boolean {
+    this.log({ kind: 'request', conn, remote, lines: r.lines });
+    let code: StatusCode;
+    let records: RfcRecord[] = [];
+    let reason: string | undefined;
+    if (r.error !== undefined) {
+      code = r.error;
+      reason = r.reason;
+    } else if (r.method === 'ADD') {
+      code = 200;
+      records = [this.index.add(conn, { rfc: r.rfc, title: r.title, host: r.host, port: r.port })];
+    } else if (r.method === 'LOOKUP') {
+      records = this.index.list(r.rfc);
+      code = records.length > 0 ? 200 : 404;
+    } else if (r.method === 'LIST') {
+      code = 200;
+      records = this.index.list();
+    } else {
+      code = 400;
+      reason = 'GET goes to a peer\'s upload server, not the index';
+    }
+    const bytes = formatResponse(code, records);
+    this.log({ kind: 'response', conn, remote, code, lines: bytes.toString('utf8').split('\r\n').slice(0, -2), reason });
+    const closeAfter = r.error !== undefined && r.closeAfter;
+    if (closeAfter) {
+      socket.end(bytes);
+      return false;
+    }
+    if (!socket.write(bytes) && !socket.isPaused()) {
+      // A client that sends requests without reading answers waits until it reads them.
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
+    return true;
+  }
+
+  private log(event: IndexLogEvent): void {
+    if (!this.init.onLog) return;
+    try {
+      this.init.onLog({ ...event, at: Date.now() });
+    } catch {
+      // A failing log sink must not break the index.
+    }
+  }
+}
