@@ -46,8 +46,15 @@ export class CatalogSync {
       st = { target, fetchedRev: undefined, inFlight: undefined, retryTimer: undefined, failures: 0 };
       this.peers.set(target.id, st);
     }
+    const changed = st.target.rev !== target.rev;
     st.target = target;
-    if (st.fetchedRev !== target.rev && !st.inFlight && !st.retryTimer) void this.run(st);
+    if (st.fetchedRev === target.rev || st.inFlight) return;
+    // A new revision while a retry waits: the peer is evidently alive again, so fetch now.
+    if (st.retryTimer && changed) {
+      clearTimeout(st.retryTimer);
+      st.retryTimer = undefined;
+    }
+    if (!st.retryTimer) void this.run(st);
   }
 
   gone(id: PeerId): void {
@@ -82,7 +89,7 @@ export class CatalogSync {
       st.fetchedRev = got.rev;
       this.catalog.setRemote(st.target.id, st.target.name, got.files);
       // It may have announced a newer revision while we were fetching.
-      if (st.target.rev !== got.rev && st.target.rev > got.rev) void this.run(st);
+      if (st.target.rev > got.rev) void this.run(st);
     } catch (err) {
       if (ctl.signal.aborted || this.peers.get(st.target.id) !== st) return;
       st.inFlight = undefined;

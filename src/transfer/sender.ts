@@ -32,6 +32,7 @@ export interface SenderInit {
 }
 
 const SNIFF_TIMEOUT_MS = 30_000;
+const MAX_PIPELINED = 8;
 
 export class SenderPort {
   private readonly conns = new Set<FramedConnection>();
@@ -74,11 +75,23 @@ export class SenderPort {
     conn.on('warning', (err: Error) =>
       this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),
     );
+    // One request at a time per connection, and stop reading while too many wait: a client that
+    // pipelines requests without reading the answers must not make us queue catalogs without bound.
+    let chain = Promise.resolve();
+    let waiting = 0;
     conn.on('control', (msg: ControlMessage) => {
-      this.handle(msg, conn, socket).catch((err) => {
-        this.init.onWarning(`sender: request from ${socket.remoteAddress} failed: ${describeError(err)}`);
-        conn.close();
-      });
+      if (++waiting >= MAX_PIPELINED) conn.pause();
+      chain = chain
+        .then(() => (conn.isClosed ? undefined : this.handle(msg, conn, socket)))
+        .catch((err) => {
+          if (!conn.isClosed) {
+            this.init.onWarning(`sender: request from ${socket.remoteAddress} failed: ${describeError(err)}`);
+          }
+          conn.close();
+        })
+        .finally(() => {
+          if (--waiting < MAX_PIPELINED) conn.resume();
+        });
     });
   }
 

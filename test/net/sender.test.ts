@@ -1,0 +1,68 @@
+// The sender port under a client that pipelines requests and never reads the answers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connect } from 'node:net';
+import { SenderPort, type CatalogSource } from '../../src/transfer/sender.js';
+import { encodeControl, FrameDecoder } from '../../src/wire/frame.js';
+import { asFileId, asPeerId, type CatalogEntry } from '../../src/types.js';
+import { withTimeout, waitFor } from '../support/with-timeout.js';
+
+const files: CatalogEntry[] = Array.from({ length: 2000 }, (_, i) => ({
+  id: asFileId(i.toString(16).padStart(64, '0')),
+  name: `file number ${i} with a fairly long name to make the catalog big.txt`,
+  size: i,
+  chunkSize: 1048576,
+}));
+
+test('pipelined requests are answered in order, and not buffered without bound', withTimeout(30_000, async () => {
+  let built = 0;
+  const source: CatalogSource = {
+    peerId: asPeerId('0123456789abcdef'),
+    revision: () => 7,
+    entries: () => (built++, files),
+    manifest: () => undefined,
+  };
+  const warnings: string[] = [];
+  const sender = await SenderPort.start({ port: 0, host: '127.0.0.1', source, onWarning: (m) => warnings.push(m) });
+  const sock = connect(sender.port, '127.0.0.1');
+  try {
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.pause();
+    const N = 1500;
+    for (let rid = 1; rid <= N; rid++) sock.write(encodeControl({ t: 'catalog.get', rid }));
+    // Wait until the server has stopped building answers (its writes are blocked on us).
+    let last = -1;
+    await waitFor(() => {
+      const stable = built === last;
+      last = built;
+      return stable && built > 0;
+    }, { intervalMs: 300, timeoutMs: 10_000, what: 'the sender to stall on backpressure' });
+    assert.ok(built < 100, `only a bounded number of answers is built ahead of a non-reading client (built ${built})`);
+    // Now read everything: all N answers arrive, in order.
+    const dec = new FrameDecoder();
+    let next = 1;
+    await new Promise<void>((resolve, reject) => {
+      sock.on('data', (b: Buffer) => {
+        try {
+          for (const f of dec.push(b)) {
+            assert.is(f.kind, 'control');
+            const msg = JSON.parse((f as { body: Buffer }).body.toString());
+            assert.is(msg.t, 'catalog');
+            assert.is(msg.rid, next++);
+          }
+          if (next > N) resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+      sock.resume();
+    });
+    assert.is(built, N);
+    assert.equal(warnings, []);
+  } finally {
+    sock.destroy();
+    await sender.close();
+  }
+}));
+
+test.run();
