@@ -1,6 +1,6 @@
 // Watches each folder the scanner walked (fs.watch is not recursive on Linux under Node 20) and turns
 // bursts of events into one debounced callback; an unref'd poll is the backstop for missed events.
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { describeError } from '../errors.js';
 
 export interface FolderWatchInit {
@@ -13,7 +13,8 @@ export interface FolderWatchInit {
 }
 
 export class FolderWatch {
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** Keyed by path, remembering the inode: a folder deleted and made again needs a new watch. */
+  private readonly watchers = new Map<string, { w: FSWatcher; ino: number }>();
   /** Folders that could not be watched (warned once; the poll covers them). */
   private readonly unwatchable = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
@@ -26,7 +27,15 @@ export class FolderWatch {
 
   /** Starts watching `dir` (no-op when already watched). */
   add(dir: string): void {
-    if (this.closed || this.watchers.has(dir) || this.unwatchable.has(dir)) return;
+    if (this.closed || this.unwatchable.has(dir)) return;
+    let ino: number;
+    try {
+      ino = statSync(dir).ino;
+    } catch {
+      return;
+    }
+    if (this.watchers.get(dir)?.ino === ino) return;
+    this.drop(dir);
     try {
       // persistent: false, so a store left open never keeps the process alive.
       const w = watch(dir, { persistent: false }, () => this.kick());
@@ -34,7 +43,7 @@ export class FolderWatch {
         this.drop(dir);
         this.kick();
       });
-      this.watchers.set(dir, w);
+      this.watchers.set(dir, { w, ino });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.unwatchable.add(dir);
@@ -53,7 +62,7 @@ export class FolderWatch {
   }
 
   private drop(dir: string): void {
-    this.watchers.get(dir)?.close();
+    this.watchers.get(dir)?.w.close();
     this.watchers.delete(dir);
   }
 

@@ -171,6 +171,18 @@ test(
       await rm(join(tmp.path, 'shared', 'renamed.txt'));
       times.remove = await wait;
 
+      // shared/ itself deleted and made again: the new folder is watched, not the dead one.
+      wait = changeUntil(store, () => find('shared/keep.txt') !== undefined);
+      await writeFile(join(tmp.path, 'shared', 'keep.txt'), 'soon gone');
+      await wait;
+      wait = changeUntil(store, () => store.files().length === 0);
+      await rm(join(tmp.path, 'shared'), { recursive: true });
+      await mkdir(join(tmp.path, 'shared'));
+      await wait;
+      wait = changeUntil(store, () => find('shared/after-recreate.txt') !== undefined);
+      await writeFile(join(tmp.path, 'shared', 'after-recreate.txt'), 'new folder, new watch');
+      times.recreatedFolder = await wait;
+
       console.log(`    latency ms: ${Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
       for (const [k, v] of Object.entries(times)) assert.ok(v < 1500, `${k} took ${v.toFixed(0)} ms`);
     } finally {
