@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'AMBIGUOUS'
   | 'UNSAFE_NAME'
   | 'HASH_MISMATCH'
+  | 'BUSY'
   | 'IO';
 
 export class LanmeshError extends Error {

@@ -1,8 +1,8 @@
-// The composition root: one object that owns everything a peer runs (store, four ports,
+// The composition root: one object that owns everything a peer runs (store, four ports, transfers,
 // discovery, catalog sync). start() brings it up in order; stop() undoes all of it in reverse.
 import { EventEmitter } from 'node:events';
 import { basename, resolve } from 'node:path';
-import { LocalStore } from './store/local-store.js';
+import { LocalStore, type LocalFile } from './store/local-store.js';
 import { loadOrCreatePeerId } from './store/peer-id.js';
 import { MdnsDiscovery } from './discovery/mdns-discovery.js';
 import type { RemotePeer } from './discovery/peer-table.js';
@@ -10,8 +10,11 @@ import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync, type FetchedCatalog } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
 import { StubPort } from './transfer/stub-port.js';
+import {
+  TransferService, DOWNLOAD_EVENTS, type DownloadProgress, type DownloadStart, type WhereReport,
+} from './transfer/transfer-service.js';
 import { dialFramed } from './wire/connection.js';
-import type { CatalogEntry, FileId, Manifest, PeerId, PortSet } from './types.js';
+import type { CatalogEntry, PeerId, PortSet } from './types.js';
 import { LanmeshError, describeError } from './errors.js';
 
 export interface PeerInit {
@@ -47,6 +50,7 @@ export class Peer extends EventEmitter {
   private stopping: Promise<void> | undefined;
   private discovery!: MdnsDiscovery;
   private store!: LocalStore;
+  private transfer!: TransferService;
   readonly catalog: Catalog;
 
   private constructor(
@@ -75,18 +79,14 @@ export class Peer extends EventEmitter {
       const at = (i: number) => (base === 0 ? 0 : base + i);
 
       let peer: Peer | undefined;
-      const source = {
-        peerId: id,
-        revision: () => store.revision(),
-        entries: () => catalogEntries(store),
-        manifest: (fid: FileId): Manifest | undefined => store.byId(fid)?.manifest,
-      };
-      const receiver = await StubPort.start(at(0), host, 'receiver');
-      closers.push(() => receiver.close());
+      const transfer = new TransferService({ store, peerId: id, onWarning: (m) => peer?.warn(m) });
+      closers.push(() => transfer.close());
+      const receiver = await transfer.listen(at(0), host);
       const sender = await SenderPort.start({
         port: at(1),
         host,
-        source,
+        source: transfer.source,
+        handlers: transfer.senderHandlers,
         onWarning: (m) => peer?.warn(m),
       });
       closers.push(() => sender.close());
@@ -103,6 +103,7 @@ export class Peer extends EventEmitter {
 
       peer = new Peer(id, name, dir, ports);
       peer.store = store;
+      peer.transfer = transfer;
       peer.closers.push(...closers);
       closers.length = 0;
       await peer.startServices(init);
@@ -114,11 +115,12 @@ export class Peer extends EventEmitter {
   }
 
   private async startServices(init: PeerInit): Promise<void> {
-    const { store } = this;
+    const { store, transfer } = this;
     store.on('warning', (m: string) => this.warn(m));
+    for (const ev of DOWNLOAD_EVENTS) transfer.on(ev, (x: unknown) => this.emit(ev, x));
 
     const discovery = new MdnsDiscovery({
-      self: { id: this.id, name: this.name, ports: this.ports, rev: store.revision() },
+      self: { id: this.id, name: this.name, ports: this.ports, rev: transfer.source.revision() },
       ttlSec: init.discovery?.ttlSec,
       announceIntervalMs: init.discovery?.announceIntervalMs,
       mdns: init.discovery?.mdns,
@@ -141,16 +143,18 @@ export class Peer extends EventEmitter {
     });
 
     const publish = () => {
-      this.catalog.setLocal(catalogEntries(store));
-      discovery.update({ rev: store.revision() });
+      this.catalog.setLocal(transfer.source.entries());
+      discovery.update({ rev: transfer.source.revision() });
     };
     store.on('change', publish);
+    transfer.on('change', publish);
     this.catalog.on('change', () => this.emit('catalog'));
 
     await discovery.start();
     this.closers.push(() => discovery.stop());
     await store.start();
     publish();
+    transfer.attach({ catalog: this.catalog, lookup: (pid) => table.get(pid) });
   }
 
   private warn(msg: string): void {
@@ -190,6 +194,30 @@ export class Peer extends EventEmitter {
     return this.store.files().length;
   }
 
+  /** Starts fetching a file (name or id prefix) from every holder; progress comes as download:* events. */
+  download(query: string): Promise<DownloadStart> {
+    return this.transfer.download(query);
+  }
+
+  /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */
+  resumeDownloads(): Promise<void> {
+    return this.transfer.resumePartials();
+  }
+
+  downloads(): DownloadProgress[] {
+    return this.transfer.list();
+  }
+
+  /** Every holder of a file and which chunks each has. */
+  where(query: string): WhereReport {
+    return this.transfer.where(query);
+  }
+
+  /** Copies a file into shared/ and offers it at once. */
+  share(path: string): Promise<{ file: LocalFile; copied: boolean }> {
+    return this.transfer.share(path);
+  }
+
   /** Idempotent: sends the mDNS goodbye, closes every port and the store. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -199,18 +227,4 @@ export class Peer extends EventEmitter {
     })();
     return this.stopping;
   }
-}
-
-/** The local store as catalog entries: one per (id, name), since a name is how users ask. */
-function catalogEntries(store: LocalStore): CatalogEntry[] {
-  const seen = new Set<string>();
-  const out: CatalogEntry[] = [];
-  for (const f of store.files()) {
-    const key = `${f.manifest.id}/${f.manifest.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const { id, name, size, chunkSize } = f.manifest;
-    out.push({ id, name, size, chunkSize });
-  }
-  return out;
 }

@@ -3,6 +3,7 @@
 import type { Peer } from '../peer.js';
 import type { MeshFile } from '../catalog/catalog.js';
 import { formatBytes, plural, table } from './format.js';
+import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
 import { LanmeshError } from '../errors.js';
 
 export interface CommandContext {
@@ -57,6 +58,47 @@ const listCommand: Command = {
   },
 };
 
+const downloadCommand: Command = {
+  name: 'download',
+  usage: 'download <name | id>',
+  summary: 'fetch a file from every peer that holds it, verified chunk by chunk, into downloads/',
+  async run({ peer }, rest) {
+    return { lines: [formatStart(await peer.download(rest))] };
+  },
+};
+
+const downloadsCommand: Command = {
+  name: 'downloads',
+  usage: 'downloads',
+  summary: 'downloads in progress',
+  run({ peer }) {
+    const list = peer.downloads();
+    return { lines: [plural(list.length, 'download') + ' in progress', ...list.map((p) => `  ${formatProgress(p)} (${p.state})`)] };
+  },
+};
+
+const whereCommand: Command = {
+  name: 'where',
+  usage: 'where <name | id>',
+  summary: 'every holder of a file and which chunks each has',
+  run({ peer }, rest) {
+    return { lines: formatWhere(peer.where(rest)) };
+  },
+};
+
+const shareCommand: Command = {
+  name: 'share',
+  usage: 'share <path>',
+  summary: 'copy a file into shared/ and offer it at once',
+  async run({ peer }, rest) {
+    if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file');
+    const { file, copied } = await peer.share(rest);
+    const m = file.manifest;
+    const what = `${file.relPath} (${formatBytes(m.size)}), id ${m.id.slice(0, 12)}`;
+    return { lines: [copied ? `shared ${what}` : `already offered: ${what}`] };
+  },
+};
+
 const helpCommand: Command = {
   name: 'help',
   usage: 'help',
@@ -75,7 +117,9 @@ const exitCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [listCommand, peersCommand, helpCommand, exitCommand];
+export const COMMANDS: Command[] = [
+  listCommand, peersCommand, downloadCommand, downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
+];
 
 function displayName(f: MeshFile): string {
   const [first, ...others] = f.names;

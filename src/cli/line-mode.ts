@@ -6,6 +6,10 @@ import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
 import { execute } from './commands.js';
 import { describeError } from '../errors.js';
+import type { DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder } from '../transfer/transfer-service.js';
+import { formatDone, formatDropped, formatProgress, formatStart, formatState } from './transfer-format.js';
+
+type Listener = Parameters<Peer['on']>[1];
 
 export interface LineModeIO {
   input: Readable;
@@ -21,6 +25,9 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
   peer.on('peer:up', onUp);
   peer.on('peer:down', onDown);
   peer.on('warning', onWarning);
+  const downloads = downloadNotices(peer.dir, write);
+  for (const [ev, fn] of downloads) peer.on(ev, fn);
+  peer.resumeDownloads().catch((err: unknown) => onWarning(`cannot resume downloads: ${describeError(err)}`));
 
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   try {
@@ -43,6 +50,48 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
     peer.off('peer:up', onUp);
     peer.off('peer:down', onDown);
     peer.off('warning', onWarning);
+    for (const [ev, fn] of downloads) peer.off(ev, fn);
     write(['* bye']);
   }
+}
+
+/** Download events as notices: progress at most once a second per file, state changes, the final line. */
+function downloadNotices(peerDir: string, write: (lines: string[]) => void): Array<[string, Listener]> {
+  const lastProgress = new Map<string, number>();
+  /** Downloads that said they wait, until they run again. */
+  const waiting = new Set<string>();
+  const onStart = (s: DownloadStart) => {
+    if (s.via === 'resume') write([`* ${formatStart(s)}`]);
+  };
+  const onProgress = (p: DownloadProgress) => {
+    const now = Date.now();
+    if (now - (lastProgress.get(p.id) ?? 0) < 1000) return;
+    lastProgress.set(p.id, now);
+    write([`* ${formatProgress(p)}`]);
+  };
+  const onState = (p: DownloadProgress) => {
+    const line = formatState(p, waiting.has(p.id));
+    if (p.state === 'waiting') waiting.add(p.id);
+    else if (p.state === 'running') waiting.delete(p.id);
+    if (line) write([`* ${line}`]);
+  };
+  const onDropped = (x: DroppedHolder) => write([`! ${formatDropped(x)}`]);
+  const onDone = (s: DownloadSummary) => {
+    lastProgress.delete(s.id);
+    waiting.delete(s.id);
+    write([`* ${formatDone(s, peerDir)}`]);
+  };
+  const onFailed = (f: { id: string; name: string; error: string }) => {
+    lastProgress.delete(f.id);
+    waiting.delete(f.id);
+    write([`! download ${f.name} failed: ${f.error}`]);
+  };
+  return [
+    ['download:start', onStart],
+    ['download:progress', onProgress],
+    ['download:state', onState],
+    ['download:dropped', onDropped],
+    ['download:done', onDone],
+    ['download:failed', onFailed],
+  ] as Array<[string, Listener]>;
 }

@@ -8,7 +8,7 @@ export interface SchedulerInit {
   chunkCount: number;
   /** Chunks this peer already holds (copied; never requested). */
   have: Bitfield;
-  /** Chunks in flight for the fastest holder (default 8); slower holders get proportionally fewer, at least 1. */
+  /** Chunks in flight for the fastest holder (default 8); slower holders get proportionally fewer, at least 2. */
   perHolderWindow?: number;
   /** Endgame starts once every fetchable chunk is in flight and at most this many are (default 32). */
   endgameThreshold?: number;
@@ -225,8 +225,12 @@ export class Scheduler {
     if (rate === undefined) return Math.max(1, Math.ceil(this.maxWindow / 2));
     let fastest = 0;
     for (const hid of this.holders.keys()) fastest = Math.max(fastest, this.records.get(hid)!.rate ?? 0);
-    if (fastest <= 0) return 1;
-    return Math.min(this.maxWindow, Math.max(1, Math.round((this.maxWindow * rate) / fastest)));
+    // At least 2: with 1 a slow holder's link idles for a round trip between chunks (stop-and-wait), and
+    // when the downloader itself is the bottleneck every holder measures slow in proportion to its
+    // window, so the windows would drift apart at random and starve one holder.
+    const floor = Math.min(2, this.maxWindow);
+    if (fastest <= 0) return floor;
+    return Math.min(this.maxWindow, Math.max(floor, Math.round((this.maxWindow * rate) / fastest)));
   }
 
   private measure(rec: HolderRecord, bytes: number, now: number): void {

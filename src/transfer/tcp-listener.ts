@@ -3,15 +3,25 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { LanmeshError } from '../errors.js';
 
+/** Connections one port keeps at once; more are closed as soon as they are accepted (memory stays bounded). */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
 export class TcpListener {
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
-  static listen(port: number, host: string, role: string, onSocket: (s: Socket) => void): Promise<TcpListener> {
+  static listen(
+    port: number,
+    host: string,
+    role: string,
+    onSocket: (s: Socket) => void,
+    maxConnections = DEFAULT_MAX_CONNECTIONS,
+  ): Promise<TcpListener> {
     return new Promise((resolve, reject) => {
       const server = createServer();
+      server.maxConnections = maxConnections;
       const onError = (err: NodeJS.ErrnoException) => {
         server.close();
         if (err.code === 'EADDRINUSE') {

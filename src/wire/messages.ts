@@ -41,6 +41,8 @@ export interface ChunksOk { t: 'chunks.ok'; rid: number }
 export interface DataHello { t: 'data.hello'; peer: PeerId; id?: FileId }
 /** The seeder cannot serve this chunk of the request tagged `token`. */
 export interface ChunkMissing { t: 'chunk.missing'; token: string; index: number }
+/** Requester → seeder (sender port): do not send these chunks of request `token` after all. */
+export interface ChunksCancel { t: 'chunks.cancel'; token: string; chunks: number[] }
 /** Provisional (distribution): the origin offers a file to a distributee port. */
 export interface PushOffer { t: 'push.offer'; rid: number; manifest: Manifest; from: PeerId }
 export interface PushOk { t: 'push.ok'; rid: number }
@@ -60,7 +62,7 @@ export interface Exchanges {
 export type RequestType = keyof Exchanges;
 export type RequestMessage = Exchanges[RequestType]['request'];
 export type ResponseMessage = Exchanges[RequestType]['response'];
-export type ControlMessage = RequestMessage | ResponseMessage | ErrorMsg | DataHello | ChunkMissing;
+export type ControlMessage = RequestMessage | ResponseMessage | ErrorMsg | DataHello | ChunkMissing | ChunksCancel;
 
 export const RESPONSE_TYPE: { readonly [K in RequestType]: Exchanges[K]['response']['t'] } = {
   'catalog.get': 'catalog',
@@ -136,6 +138,12 @@ export function validateControl(value: unknown): ControlMessage {
     }
     case 'chunk.missing':
       return { t, token: m.str('token', { max: 32, re: TOKEN_RE }), index: m.int('index', 0, MAX_FILE_CHUNKS - 1) };
+    case 'chunks.cancel':
+      return {
+        t,
+        token: m.str('token', { max: 32, re: TOKEN_RE }),
+        chunks: m.intList('chunks', MAX_CHUNKS_PER_REQUEST, 0, MAX_FILE_CHUNKS - 1),
+      };
     case 'push.offer':
       return { t, rid: rid(), manifest: manifest(m.sub('manifest')), from: m.str('from', { max: 16, re: PEER_ID_RE }) as PeerId };
     case 'plan.get':

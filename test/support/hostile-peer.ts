@@ -1,8 +1,10 @@
 // A hostile "peer" for robustness tests, run as its own process inside a test namespace:
 // it sprays garbage at UDP 5353, announces itself as a lanmesh peer, and answers every request on
-// its sender port with a broken reply. Usage: node hostile-peer.js <mode> <base port>
+// its sender port with a broken reply. Usage: node hostile-peer.js <mode> <base port> [file]
 //   modes: oversized (length above MAX_FRAME), truncated (frame cut short, then close),
-//          badjson (a control frame that is not JSON), evilnames (a valid catalog with unsafe names)
+//          badjson (a control frame that is not JSON), evilnames (a valid catalog with unsafe names),
+//          corrupt (a real seeder of [file] whose chunks are all corrupted: see hostile-seeder.ts),
+//          evilseed (a real seeder of small files named ../escape.txt, /etc/evil.txt, …)
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -10,11 +12,13 @@ import makeMdns from 'multicast-dns';
 import { buildAnswers } from '../../src/discovery/records.js';
 import { encodeControl } from '../../src/wire/frame.js';
 import { asPeerId, portSet } from '../../src/types.js';
+import { startSeeder } from './hostile-seeder.js';
 
 const mode = process.argv[2] ?? 'oversized';
 const base = Number(process.argv[3] ?? 9101);
 const id = asPeerId(randomBytes(8).toString('hex'));
 const self = { id, name: `hostile-${mode}`, ports: portSet(base), rev: 1 };
+const seeder = mode === 'corrupt' || mode === 'evilseed' ? await startSeeder(mode, id, base, process.argv[4]) : undefined;
 
 function reply(): Buffer {
   switch (mode) {
@@ -45,16 +49,18 @@ function reply(): Buffer {
   }
 }
 
-const server = createServer((s) => {
+const server = seeder ?? createServer((s) => {
   s.on('error', () => {});
   s.once('data', () => {
     if (mode === 'truncated' || mode === 'oversized') s.end(reply());
     else s.write(reply());
   });
 });
-server.listen(base + 1, '0.0.0.0', () => {
+const listening = (cb: () => void) => (seeder ? cb() : server.listen(base + 1, '0.0.0.0', cb));
+listening(() => {
+  // A hostile seeder is otherwise well behaved: it sends no garbage datagrams.
   const garbage = createSocket({ type: 'udp4', reuseAddr: true });
-  garbage.bind(() => {
+  if (!seeder) garbage.bind(() => {
     for (let i = 0; i < 50; i++) garbage.send(randomBytes(1 + (i * 37) % 600), 5353, '224.0.0.251');
     // A well-formed DNS header claiming 65535 answers with nothing behind it.
     garbage.send(Buffer.from([0, 0, 0x84, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0]), 5353, '224.0.0.251');
@@ -67,7 +73,7 @@ server.listen(base + 1, '0.0.0.0', () => {
   process.stdout.write(`hostile ready ${id}\n`);
   const stop = () => {
     clearInterval(timer);
-    garbage.close();
+    if (!seeder) garbage.close();
     mdns.destroy();
     server.close();
     process.exit(0);

@@ -1,0 +1,89 @@
+// Plain-text lines for downloads and holders (progress, the final summary, `where`), shared by line
+// mode and the terminal UI. Pure functions of the transfer module's reports.
+import { relative } from 'node:path';
+import type { Bitfield } from '../store/bitfield.js';
+import type {
+  DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, WhereReport,
+} from '../transfer/transfer-service.js';
+import { formatBytes, plural, table } from './format.js';
+
+export function formatRate(bytesPerSec: number): string {
+  return `${formatBytes(Math.round(bytesPerSec))}/s`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** "0-13,15,17-20" for the set bits; "none" when there are none. */
+export function chunkRanges(bits: Bitfield, maxParts = 12): string {
+  const parts: string[] = [];
+  let i = 0;
+  let more = 0;
+  while (i < bits.length) {
+    if (!bits.has(i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < bits.length && bits.has(j + 1)) j++;
+    if (parts.length < maxParts) parts.push(i === j ? `${i}` : `${i}-${j}`);
+    else more++;
+    i = j + 1;
+  }
+  if (parts.length === 0) return 'none';
+  return parts.join(',') + (more > 0 ? ` and ${more} more ranges` : '');
+}
+
+export function formatStart(s: DownloadStart): string {
+  const what = `${s.name} (${formatBytes(s.size)}, ${plural(s.chunks, 'chunk')})`;
+  const from = s.holders === 0 ? 'no holder reachable yet: waiting for one' : `from ${plural(s.holders, 'holder')}`;
+  if (s.kept > 0) return `resuming ${what}: ${s.kept}/${s.chunks} chunks already here, ${from}`;
+  return `downloading ${what} ${from}`;
+}
+
+export function formatProgress(p: DownloadProgress): string {
+  return (
+    `download ${p.name}: ${p.percent.toFixed(1)}% ${formatBytes(p.bytesDone)}/${formatBytes(p.size)} ` +
+    `at ${formatRate(p.rate)} from ${plural(p.holders, 'holder')}`
+  );
+}
+
+/** A change of state worth a line (waiting; running again after waiting), or undefined. */
+export function formatState(p: DownloadProgress, wasWaiting: boolean): string | undefined {
+  if (p.state === 'waiting' && !wasWaiting) {
+    return `download ${p.name}: waiting for a holder (${p.chunksDone}/${p.chunks} chunks here); it goes on by itself when one returns`;
+  }
+  if (p.state === 'running' && wasWaiting) return `download ${p.name}: a holder is back, going on`;
+  return undefined;
+}
+
+export function formatDropped(x: DroppedHolder): string {
+  return `download ${x.file}: dropped ${x.name} (${x.address}) from this download: it ${x.reason}`;
+}
+
+/** The final line: size, time, rate, each holder's share, and what a resume kept. */
+export function formatDone(s: DownloadSummary, peerDir: string): string {
+  const total = s.shares.reduce((n, h) => n + h.bytes, 0);
+  const shares = s.shares.map((h) => `${h.name} ${formatBytes(h.bytes)} (${total ? Math.round((h.bytes / total) * 100) : 0}%)`);
+  const dropped = s.dropped.length ? `; dropped ${s.dropped.map((d) => `${d.name} (bad data)`).join(', ')}` : '';
+  return (
+    `downloaded ${s.name}: ${formatBytes(s.size)} in ${formatDuration(s.ms)} (${formatRate(s.rate)}) → ${relative(peerDir, s.path)}; ` +
+    `from ${shares.length ? shares.join(', ') : 'nobody (nothing was missing)'}; ` +
+    `${s.fetched} chunks fetched, ${s.kept} kept, ${s.refetched} refetched${dropped}`
+  );
+}
+
+export function formatWhere(r: WhereReport): string[] {
+  const { file, chunks } = r;
+  const head = `${file.names[0]}  ${formatBytes(file.size)}  ${plural(chunks, 'chunk')}  id ${file.id}`;
+  const rows = r.holders.map((h) => [
+    h.self ? `${h.name} (this peer)` : h.name,
+    h.address ?? '-',
+    h.have === 'all' ? `all ${plural(chunks, 'chunk')}` : `${h.have.count()}/${chunks} chunks: ${chunkRanges(h.have)}`,
+  ]);
+  return [head, `${plural(r.holders.length, 'holder')}`, ...table(rows).map((l) => `  ${l}`)];
+}

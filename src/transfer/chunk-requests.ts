@@ -1,0 +1,38 @@
+// chunks.get and chunks.cancel on the sender port (T+1): checks the file is held, hands the request
+// to the uploads (which dial the requester's address back) and acknowledges it, or says why not.
+import type { Socket } from 'node:net';
+import type { RequestHandler } from './sender.js';
+import type { ChunkSource, UploadManager } from './upload.js';
+import { plainAddress } from './tokens.js';
+import type { ControlMessage, WireErrorCode } from '../wire/messages.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { describeError, isLanmeshError } from '../errors.js';
+
+export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource): RequestHandler {
+  return async (msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<boolean> => {
+    const address = plainAddress(socket.remoteAddress);
+    if (msg.t === 'chunks.cancel') {
+      uploads.cancel(address, msg.token, msg.chunks);
+      return true;
+    }
+    if (msg.t !== 'chunks.get') return false;
+    // A requester that hung up meanwhile (its download finished) needs no answer: not a warning.
+    const reply = (m: ControlMessage) => conn.send(m).catch((e: unknown) => {
+      if (!isLanmeshError(e, 'CONNECTION_CLOSED')) throw e;
+    });
+    const fail = (code: WireErrorCode, message: string) => reply({ t: 'error', rid: msg.rid, code, message });
+    if (!source.has(msg.id)) {
+      await fail('NOT_FOUND', `no file ${msg.id} here`);
+      return true;
+    }
+    try {
+      await uploads.enqueue({ address, port: msg.port, id: msg.id, chunks: msg.chunks, token: msg.token });
+    } catch (e) {
+      if (isLanmeshError(e, 'BUSY')) await fail('BUSY', describeError(e));
+      else await fail('INTERNAL', `cannot open a data connection to ${address}:${msg.port}: ${describeError(e)}`);
+      return true;
+    }
+    await reply({ t: 'chunks.ok', rid: msg.rid });
+    return true;
+  };
+}

@@ -1,0 +1,74 @@
+// The shapes a download reports (events on the Peer, for line mode and the Ink UI alike).
+import type { FileId, PeerId } from '../types.js';
+
+/** connecting: dialling holders; running: at least one holder connected; waiting: none reachable (resumes by itself). */
+export type DownloadState = 'connecting' | 'running' | 'waiting' | 'verifying' | 'done' | 'failed' | 'closed';
+
+export interface DownloadProgress {
+  id: FileId;
+  name: string;
+  size: number;
+  chunks: number;
+  chunksDone: number;
+  bytesDone: number;
+  /** 0..100, one decimal. */
+  percent: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  /** Holders with requests outstanding right now. */
+  holders: number;
+  /** Holders known (connected or being dialled). */
+  known: number;
+  state: DownloadState;
+}
+
+export interface HolderShare {
+  peer: PeerId;
+  name: string;
+  bytes: number;
+  chunks: number;
+}
+
+export interface DroppedHolder {
+  id: FileId;
+  file: string;
+  peer: PeerId;
+  name: string;
+  address: string;
+  reason: string;
+}
+
+export interface DownloadSummary {
+  id: FileId;
+  name: string;
+  /** Absolute path of the finished file (under downloads/). */
+  path: string;
+  size: number;
+  /** Time of this run, ms. */
+  ms: number;
+  /** Bytes fetched in this run per second. */
+  rate: number;
+  /** What each holder sent in this run (verified chunks only), largest first. */
+  shares: HolderShare[];
+  /** Chunks already verified on disk when this run started (a resume). */
+  kept: number;
+  /** Chunks fetched and stored in this run. */
+  fetched: number;
+  /** Chunks received in this run that were verified on disk before it started (a resume must make this 0). */
+  refetched: number;
+  /** Copies received of chunks already stored (endgame duplicates). */
+  duplicates: number;
+  dropped: DroppedHolder[];
+}
+
+export interface DownloadStart {
+  id: FileId;
+  name: string;
+  size: number;
+  chunks: number;
+  /** Chunks already verified on disk. */
+  kept: number;
+  holders: number;
+  /** command: asked for now; resume: picked up again at start. */
+  via: 'command' | 'resume';
+}

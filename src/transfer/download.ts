@@ -1,0 +1,312 @@
+// One multi-source download: drives the pure Scheduler over one HolderSession per holder, verifies
+// and stores every chunk (PartialDownload), drops holders that send bad data, and completes atomically.
+import { EventEmitter } from 'node:events';
+import { Bitfield } from '../store/bitfield.js';
+import { ChunkMismatchError, type PartialDownload } from '../store/partial-download.js';
+import type { ChunkIndex, FileId, Manifest, PeerId } from '../types.js';
+import { LanmeshError, describeError, isLanmeshError } from '../errors.js';
+import { Scheduler } from './scheduler.js';
+import { HolderSession, type HolderInfo, type SessionHooks } from './holder-session.js';
+import type { TokenTable } from './tokens.js';
+import { DownloadTally } from './download-tally.js';
+import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
+
+export interface DownloadInit {
+  partial: PartialDownload;
+  downloadsDir: string;
+  tokens: TokenTable;
+  receiverPort: number;
+  /** A chunk was stored (partial seeding publishes the new bitfield). */
+  onStored?: () => void;
+  /** Chunks in flight for the fastest holder (default 8). */
+  window?: number;
+  /** A holder with requests outstanding and no data for this long is dropped and redialled (default 20 s). */
+  stallMs?: number;
+  now?: () => number;
+}
+
+export interface DownloadEvents {
+  progress: [DownloadProgress];
+  state: [DownloadState, DownloadProgress];
+  dropped: [DroppedHolder];
+  done: [DownloadSummary];
+  failed: [Error];
+}
+
+const TICK_MS = 1000;
+
+export class Download extends EventEmitter<DownloadEvents> {
+  readonly manifest: Manifest;
+  private readonly partial: PartialDownload;
+  private sched: Scheduler;
+  private readonly sessions = new Map<PeerId, HolderSession>();
+  private readonly banned = new Map<PeerId, DroppedHolder>();
+  private readonly writing = new Map<ChunkIndex, Promise<boolean>>();
+  private readonly tally: DownloadTally;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly hooks: SessionHooks;
+  /** Holders of the last run, should complete() send the download back to work. */
+  private parked: HolderInfo[] = [];
+  private st: DownloadState = 'connecting';
+  private finishing = false;
+  private lastReported = -1;
+
+  constructor(private readonly init: DownloadInit) {
+    super();
+    this.partial = init.partial;
+    this.manifest = init.partial.manifest;
+    this.now = init.now ?? Date.now;
+    this.tally = new DownloadTally(this.manifest, init.partial.have(), this.now);
+    this.sched = this.newScheduler();
+    this.hooks = this.makeHooks();
+    this.startTimer();
+    queueMicrotask(() => {
+      if (this.sched.isDone()) void this.finish();
+    });
+  }
+
+  get id(): FileId {
+    return this.manifest.id;
+  }
+
+  get state(): DownloadState {
+    return this.st;
+  }
+
+  /** The holders the mesh knows now (from the catalog). New ones are dialled; missing ones dropped. */
+  setHolders(list: HolderInfo[]): void {
+    if (this.isOver()) return;
+    const seen = new Set<PeerId>();
+    for (const info of list) {
+      seen.add(info.peer);
+      if (this.banned.has(info.peer)) continue;
+      const s = this.sessions.get(info.peer);
+      if (!s) {
+        this.tally.named(info.peer, info.name);
+        const fresh = new HolderSession(info, this.hooks);
+        this.sessions.set(info.peer, fresh);
+        fresh.start();
+        continue;
+      }
+      const moved = s.info.address !== info.address || s.info.senderPort !== info.senderPort;
+      s.info = info;
+      if (moved) s.lose(`moved to ${info.address}:${info.senderPort}`);
+      else if (s.state === 'ready') this.sched.updateHolder(info.peer, info.have);
+    }
+    for (const [peer, s] of this.sessions) {
+      if (seen.has(peer)) continue;
+      this.sessions.delete(peer);
+      s.close();
+      this.sched.removeHolder(peer);
+    }
+    this.pump();
+  }
+
+  /** A seeder's data connection closed: re-queue what it still owed us. */
+  linkDown(peer: PeerId, address: string): void {
+    const s = this.sessions.get(peer);
+    if (!s || s.info.address !== address) return;
+    for (const i of s.abandonOutstanding()) this.sched.onFailure(peer, i);
+    this.pump();
+  }
+
+  progress(): DownloadProgress {
+    const inUse = [...this.sessions.values()].filter((s) => s.state === 'ready' && s.inFlight > 0).length;
+    return this.tally.progress(this.st, inUse, this.sessions.size);
+  }
+
+  /** Stop without finishing (the peer is stopping): verified chunks stay on disk for a resume. */
+  async close(): Promise<void> {
+    if (this.st === 'done' || this.st === 'failed' || this.st === 'closed') return;
+    this.st = 'closed';
+    this.stopSessions();
+    await Promise.allSettled(this.writing.values());
+    await this.partial.close();
+  }
+
+  private makeHooks(): SessionHooks {
+    return {
+      fileId: this.manifest.id,
+      receiverPort: this.init.receiverPort,
+      tokens: this.init.tokens,
+      now: () => this.now(),
+      onReady: (s) => {
+        this.sched.addHolder(s.peer, s.info.have);
+        this.pump();
+      },
+      onLost: (s) => {
+        this.sched.removeHolder(s.peer);
+        this.pump();
+      },
+      onChunk: (s, index, data) => void this.accept(s.peer, index, data),
+      onMissing: (s, index) => {
+        // It lacks that chunk after all: never ask it again (until the catalog says otherwise).
+        this.sched.onFailure(s.peer, index);
+        const have = s.info.have === 'all' ? Bitfield.full(this.manifest.hashes.length) : s.info.have.clone();
+        have.clear(index);
+        s.info = { ...s.info, have };
+        this.sched.updateHolder(s.peer, have);
+        this.pump();
+      },
+      onBusy: (s, chunks) => {
+        for (const i of chunks) this.sched.onFailure(s.peer, i);
+        s.pausedUntil = this.now() + TICK_MS;
+      },
+    };
+  }
+
+  private startTimer(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  private newScheduler(): Scheduler {
+    return new Scheduler({ chunkCount: this.manifest.hashes.length, have: this.tally.done, perHolderWindow: this.init.window });
+  }
+
+  private isOver(): boolean {
+    return this.finishing || this.st === 'done' || this.st === 'failed' || this.st === 'closed';
+  }
+
+  /** Request work from every holder that has room (the scheduler's driver contract: after every event). */
+  private pump(): void {
+    if (this.isOver()) return;
+    const now = this.now();
+    for (const s of this.sessions.values()) {
+      if (s.state !== 'ready' || s.pausedUntil > now) continue;
+      const picks = this.sched.next(s.peer, now);
+      if (picks.length > 0) s.request(picks);
+    }
+    this.updateState();
+  }
+
+  private async accept(peer: PeerId, index: ChunkIndex, data: Buffer): Promise<void> {
+    this.tally.arrived(index);
+    for (;;) {
+      if (this.isOver()) return;
+      if (this.tally.done.has(index)) {
+        this.tally.duplicate();
+        this.sched.onChunk(peer, index, data.length, this.now());
+        this.pump();
+        return;
+      }
+      const w = this.writing.get(index);
+      if (!w) break;
+      await w;
+    }
+    const w = this.store(peer, index, data);
+    this.writing.set(index, w);
+    await w;
+    if (this.writing.get(index) === w) this.writing.delete(index);
+  }
+
+  /** Verify and write one chunk; true when stored. Never rejects. */
+  private async store(peer: PeerId, index: ChunkIndex, data: Buffer): Promise<boolean> {
+    try {
+      await this.partial.writeChunk(index, data);
+    } catch (e) {
+      if (e instanceof ChunkMismatchError) this.dropHolder(peer, `sent chunk ${index}, which failed verification`);
+      else if (!this.isOver()) this.fail(e);
+      return false;
+    }
+    if (this.isOver()) return true;
+    this.tally.stored(index, data.length);
+    const { duplicateOf } = this.sched.onChunk(peer, index, data.length, this.now());
+    for (const other of duplicateOf ?? []) this.sessions.get(other as PeerId)?.cancel(index);
+    this.init.onStored?.();
+    if (this.sched.isDone()) void this.finish();
+    else this.pump();
+    return true;
+  }
+
+  private dropHolder(peer: PeerId, reason: string): void {
+    if (this.banned.has(peer)) return;
+    const s = this.sessions.get(peer);
+    const dropped: DroppedHolder = { id: this.id, file: this.manifest.name, peer, name: s?.info.name ?? peer, address: s?.info.address ?? '?', reason };
+    this.banned.set(peer, dropped);
+    this.sched.ban(peer);
+    this.sessions.delete(peer);
+    s?.close();
+    this.emit('dropped', dropped);
+    this.pump();
+  }
+
+  private tick(): void {
+    if (this.isOver()) return;
+    const now = this.now();
+    const stallMs = this.init.stallMs ?? 20_000;
+    for (const s of this.sessions.values()) {
+      if (s.state === 'ready' && s.inFlight > 0 && now - s.lastProgress > stallMs) s.lose(`no data for ${Math.round((now - s.lastProgress) / 1000)} s`);
+    }
+    this.pump();
+    const p = this.progress();
+    if (p.bytesDone !== this.lastReported || p.rate > 0) {
+      this.lastReported = p.bytesDone;
+      this.emit('progress', p);
+    }
+  }
+
+  private updateState(): void {
+    if (this.isOver()) return;
+    let ready = 0;
+    let trying = 0;
+    for (const s of this.sessions.values()) {
+      if (s.state === 'ready') ready++;
+      else if (s.state === 'connecting' && s.failures === 0) trying++;
+    }
+    const next: DownloadState = ready > 0 ? 'running' : trying > 0 ? 'connecting' : 'waiting';
+    if (next === this.st) return;
+    this.st = next;
+    this.emit('state', next, this.progress());
+  }
+
+  private async finish(): Promise<void> {
+    if (this.isOver()) return;
+    this.finishing = true;
+    this.stopSessions();
+    await Promise.allSettled(this.writing.values());
+    this.st = 'verifying';
+    let path: string;
+    try {
+      path = await this.partial.complete(this.init.downloadsDir);
+    } catch (e) {
+      if (!isLanmeshError(e, 'HASH_MISMATCH')) return this.fail(e);
+      // Chunks damaged on disk were forgotten by complete(): fetch them again from the holders.
+      this.finishing = false;
+      this.st = 'connecting';
+      this.rebuild();
+      return;
+    }
+    this.st = 'done';
+    this.emit('done', this.tally.summary(path, this.sched.stats(), [...this.banned.values()]));
+  }
+
+  /** After complete() found damaged chunks: a fresh scheduler over what is still held, same sessions. */
+  private rebuild(): void {
+    this.tally.resync(this.partial.have());
+    this.sched = this.newScheduler();
+    for (const peer of this.banned.keys()) this.sched.ban(peer);
+    this.startTimer();
+    this.setHolders(this.parked);
+  }
+
+  private stopSessions(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.parked = [];
+    for (const s of this.sessions.values()) {
+      this.parked.push(s.info);
+      s.close();
+    }
+    this.sessions.clear();
+  }
+
+  private fail(e: unknown): void {
+    if (this.st === 'failed' || this.st === 'done' || this.st === 'closed') return;
+    this.st = 'failed';
+    this.stopSessions();
+    const err = e instanceof Error ? e : new LanmeshError('IO', describeError(e));
+    void this.partial.close().finally(() => this.emit('failed', err));
+  }
+}

@@ -1,0 +1,95 @@
+// The receiver port (T): seeders dial it and stream the chunks this peer asked for. Each data
+// connection opens with data.hello; its chunk frames are routed by token, and anything else is dropped.
+import { TcpListener } from './tcp-listener.js';
+import { plainAddress, type TokenTable } from './tokens.js';
+import { FramedConnection, type ChunkFrame } from '../wire/connection.js';
+import type { ControlMessage } from '../wire/messages.js';
+import type { PeerId } from '../types.js';
+import { describeError } from '../errors.js';
+import { logger } from '../log.js';
+
+const log = logger('transfer');
+
+export interface ReceiverInit {
+  port: number;
+  host: string;
+  tokens: TokenTable;
+  onWarning: (msg: string) => void;
+  /** A seeder's data connection closed: chunks it still owed will not come on it. */
+  onLinkDown?: (peer: PeerId, address: string) => void;
+  idleTimeoutMs?: number;
+}
+
+/** How long a fresh connection may take to say data.hello. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+export class ReceiverPort {
+  private readonly conns = new Set<FramedConnection>();
+  /** Chunk frames dropped because no outstanding request matched them (for tests and logs). */
+  unknownChunks = 0;
+
+  private constructor(private readonly listener: TcpListener, private readonly init: ReceiverInit) {}
+
+  static async start(init: ReceiverInit): Promise<ReceiverPort> {
+    let self: ReceiverPort | undefined;
+    const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s) => {
+      if (!self) return s.destroy();
+      self.accept(new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs }));
+    });
+    self = new ReceiverPort(listener, init);
+    return self;
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.close();
+    await this.listener.close();
+  }
+
+  private accept(conn: FramedConnection): void {
+    this.conns.add(conn);
+    const address = plainAddress(conn.remoteAddress);
+    let peer: PeerId | undefined;
+    const helloTimer = setTimeout(() => conn.close(), HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+    conn.on('close', () => {
+      clearTimeout(helloTimer);
+      this.conns.delete(conn);
+      if (peer) this.init.onLinkDown?.(peer, address);
+    });
+    conn.on('warning', (err: Error) => this.init.onWarning(`receiver: data connection from ${address} dropped: ${describeError(err)}`));
+    conn.on('control', (msg: ControlMessage) => {
+      if (msg.t === 'data.hello' && !peer) {
+        peer = msg.peer;
+        clearTimeout(helloTimer);
+        return;
+      }
+      if (msg.t === 'chunk.missing' && peer) {
+        this.init.tokens.match(msg.token, peer, address)?.onMissing(msg.index);
+        return;
+      }
+      if (msg.t === 'error' && msg.rid === undefined) {
+        log('%s says: %s %s', conn.label, msg.code, msg.message);
+        return;
+      }
+      const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
+      this.init.onWarning(`receiver: unexpected '${msg.t}' from ${address}; connection closed`);
+      conn
+        .send({ t: 'error', rid, code: 'UNSUPPORTED', message: `the receiver port takes data connections (data.hello, then chunks), not '${msg.t}'` })
+        .catch(() => undefined)
+        .finally(() => conn.close());
+    });
+    conn.on('chunk', (frame: ChunkFrame) => {
+      const ticket = peer ? this.init.tokens.match(frame.token.toString('hex'), peer, address) : undefined;
+      if (!ticket) {
+        this.unknownChunks++;
+        log('dropped chunk %d from %s: unknown token', frame.index, conn.label);
+        return;
+      }
+      ticket.onChunk(frame.index, frame.data);
+    });
+  }
+}

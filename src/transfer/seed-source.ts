@@ -1,0 +1,111 @@
+// What this peer offers the mesh: its complete files (the store) plus the chunks its running
+// downloads already hold, advertised with a `have` bitfield whose changes are published at most once a second.
+import { EventEmitter } from 'node:events';
+import type { LocalStore } from '../store/local-store.js';
+import type { PartialDownload } from '../store/partial-download.js';
+import type { CatalogEntry, ChunkIndex, FileId, Manifest, PeerId } from '../types.js';
+import { LanmeshError } from '../errors.js';
+import type { CatalogSource } from './sender.js';
+import type { ChunkSource } from './upload.js';
+
+export interface SeedSourceEvents {
+  /** The offer changed (a partial download gained chunks, appeared or went): publish it. */
+  change: [];
+}
+
+export class SeedSource extends EventEmitter<SeedSourceEvents> implements CatalogSource, ChunkSource {
+  private readonly partials = new Map<FileId, PartialDownload>();
+  /** Added to the store's revision so partial progress changes the announced revision too. */
+  private bumps = 0;
+  private lastEmit = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: LocalStore,
+    readonly peerId: PeerId,
+    private readonly throttleMs = 1000,
+  ) {
+    super();
+  }
+
+  /** Both parts only grow, so the sum never repeats, even across restarts (the store's starts at the clock). */
+  revision(): number {
+    return this.store.revision() + this.bumps;
+  }
+
+  /** One entry per (id, name) held complete, then one per partial download that has chunks. */
+  entries(): CatalogEntry[] {
+    const seen = new Set<string>();
+    const out: CatalogEntry[] = [];
+    for (const f of this.store.files()) {
+      const { id, name, size, chunkSize } = f.manifest;
+      const key = `${id}/${name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ id, name, size, chunkSize });
+    }
+    for (const [id, pd] of this.partials) {
+      if (this.store.byId(id)) continue;
+      const have = pd.have();
+      if (have.count() === 0) continue;
+      const { name, size, chunkSize } = pd.manifest;
+      out.push({ id, name, size, chunkSize, have: have.toBase64() });
+    }
+    return out;
+  }
+
+  manifest(id: FileId): Manifest | undefined {
+    return this.store.byId(id)?.manifest ?? this.partials.get(id)?.manifest;
+  }
+
+  has(id: FileId): boolean {
+    if (this.store.byId(id)) return true;
+    const pd = this.partials.get(id);
+    return pd !== undefined && pd.have().count() > 0;
+  }
+
+  async readChunk(id: FileId, index: ChunkIndex): Promise<Buffer> {
+    if (this.store.byId(id)) return this.store.readChunk(id, index);
+    const pd = this.partials.get(id);
+    if (!pd) throw new LanmeshError('NOT_FOUND', `file ${id} is not held here`);
+    return pd.readChunk(index);
+  }
+
+  /** Serve (and advertise) what this partial download holds, from now on. */
+  addPartial(pd: PartialDownload): void {
+    this.partials.set(pd.manifest.id, pd);
+    this.changed(true);
+  }
+
+  removePartial(id: FileId): void {
+    if (this.partials.delete(id)) this.changed(true);
+  }
+
+  /** A partial download gained a chunk. */
+  progressed(): void {
+    this.changed(false);
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.partials.clear();
+  }
+
+  private changed(now: boolean): void {
+    this.bumps++;
+    if (this.timer) return;
+    const wait = now ? 0 : this.lastEmit + this.throttleMs - Date.now();
+    if (wait <= 0) {
+      this.lastEmit = Date.now();
+      this.emit('change');
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lastEmit = Date.now();
+      this.emit('change');
+    }, wait);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,178 @@
+// The seeder side of a pull: one data connection per requester (address + receiver port), dialed
+// back on the first chunks.get and reused; queued requests are served in order, one chunk at a time
+// per connection, with a cap on chunk uploads running at once across all connections.
+import { dialFramed, type FramedConnection } from '../wire/connection.js';
+import { LanmeshError, describeError } from '../errors.js';
+import { logger } from '../log.js';
+import type { ChunkIndex, FileId, PeerId } from '../types.js';
+import { Slots } from './slots.js';
+
+const log = logger('transfer');
+
+/** What a seeder can upload: complete files and the held chunks of partial downloads. */
+export interface ChunkSource {
+  has(id: FileId): boolean;
+  /** The chunk's bytes; rejects (NOT_FOUND) when this peer does not hold it. */
+  readChunk(id: FileId, index: ChunkIndex): Promise<Buffer>;
+}
+
+export interface UploadInit {
+  selfId: PeerId;
+  source: ChunkSource;
+  onWarning: (msg: string) => void;
+  /** Chunk uploads running at once, over all connections (default 8); the others queue. */
+  slots?: number;
+  /** Chunks queued per data connection before requests get BUSY (default 1024). */
+  maxQueuedPerLink?: number;
+  /** Data connections open at once before requests get BUSY (default 64). */
+  maxLinks?: number;
+  dialTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+export interface UploadRequest {
+  /** Where the request came from: the only address this seeder dials. */
+  address: string;
+  port: number;
+  id: FileId;
+  chunks: ChunkIndex[];
+  token: string;
+}
+
+interface Job {
+  id: FileId;
+  token: string;
+  tokenBytes: Buffer;
+  chunks: ChunkIndex[];
+}
+
+interface Link {
+  address: string;
+  conn: FramedConnection;
+  jobs: Job[];
+  queued: number;
+  running: boolean;
+}
+
+export class UploadManager {
+  private readonly links = new Map<string, Link>();
+  private readonly dialing = new Map<string, Promise<Link>>();
+  private readonly slots: Slots;
+  private closed = false;
+  /** Totals since start, for tests and the bench. */
+  readonly stats = { chunks: 0, bytes: 0, missing: 0 };
+
+  constructor(private readonly init: UploadInit) {
+    this.slots = new Slots(init.slots ?? 8);
+  }
+
+  /**
+   * Queue a request. Resolves once its data connection is up and the chunks are queued; rejects
+   * with BUSY (too much queued), or CONNECTION_CLOSED/TIMEOUT when the requester cannot be reached.
+   */
+  async enqueue(req: UploadRequest): Promise<void> {
+    if (this.closed) throw new LanmeshError('CONNECTION_CLOSED', 'uploads are closed');
+    const key = `${req.address}|${req.port}`;
+    const link = this.links.get(key) ?? (await this.dial(key, req.address, req.port));
+    const max = this.init.maxQueuedPerLink ?? 1024;
+    if (link.queued + req.chunks.length > max) {
+      throw new LanmeshError('BUSY', `${link.queued} chunks already queued for ${req.address}:${req.port} (at most ${max})`);
+    }
+    link.jobs.push({ id: req.id, token: req.token, tokenBytes: Buffer.from(req.token, 'hex'), chunks: [...req.chunks] });
+    link.queued += req.chunks.length;
+    void this.pump(link);
+  }
+
+  /** Drop chunks of request `token` not sent yet (only a request from the same address may). */
+  cancel(address: string, token: string, chunks: ChunkIndex[]): void {
+    const drop = new Set(chunks);
+    for (const link of this.links.values()) {
+      if (link.address !== address) continue;
+      for (const job of link.jobs) {
+        if (job.token !== token) continue;
+        const before = job.chunks.length;
+        job.chunks = job.chunks.filter((i) => !drop.has(i));
+        link.queued -= before - job.chunks.length;
+      }
+      link.jobs = link.jobs.filter((j) => j.chunks.length > 0);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.slots.close();
+    for (const l of this.links.values()) l.conn.close();
+    this.links.clear();
+  }
+
+  private dial(key: string, address: string, port: number): Promise<Link> {
+    let p = this.dialing.get(key);
+    if (p) return p;
+    const maxLinks = this.init.maxLinks ?? 64;
+    if (this.links.size + this.dialing.size >= maxLinks) {
+      return Promise.reject(new LanmeshError('BUSY', `already uploading to ${maxLinks} peers`));
+    }
+    p = (async () => {
+      const conn = await dialFramed(address, port, {
+        timeoutMs: this.init.dialTimeoutMs,
+        idleTimeoutMs: this.init.idleTimeoutMs,
+      });
+      await conn.send({ t: 'data.hello', peer: this.init.selfId });
+      const link: Link = { address, conn, jobs: [], queued: 0, running: false };
+      conn.on('close', () => {
+        if (this.links.get(key) === link) this.links.delete(key);
+        link.jobs = [];
+        link.queued = 0;
+      });
+      conn.on('warning', (e: Error) => this.init.onWarning(`upload to ${conn.label} dropped: ${describeError(e)}`));
+      conn.on('control', (m) => log('ignored %s from %s on a data connection', m.t, conn.label));
+      if (this.closed) {
+        conn.close();
+        throw new LanmeshError('CONNECTION_CLOSED', 'uploads are closed');
+      }
+      this.links.set(key, link);
+      return link;
+    })().finally(() => this.dialing.delete(key));
+    this.dialing.set(key, p);
+    return p;
+  }
+
+  private async pump(link: Link): Promise<void> {
+    if (link.running) return;
+    link.running = true;
+    try {
+      while (!link.conn.isClosed) {
+        const job = link.jobs[0];
+        if (!job) break;
+        const index = job.chunks.shift()!;
+        link.queued--;
+        if (job.chunks.length === 0) link.jobs.shift();
+        const release = await this.slots.acquire();
+        try {
+          await this.sendOne(link.conn, job, index);
+        } finally {
+          release();
+        }
+      }
+    } catch (e) {
+      log('upload to %s stopped: %s', link.conn.label, describeError(e));
+    } finally {
+      link.running = false;
+    }
+  }
+
+  private async sendOne(conn: FramedConnection, job: Job, index: ChunkIndex): Promise<void> {
+    let data: Buffer;
+    try {
+      data = await this.init.source.readChunk(job.id, index);
+    } catch (e) {
+      log('chunk %d of %s not served: %s', index, job.id.slice(0, 12), describeError(e));
+      this.stats.missing++;
+      await conn.send({ t: 'chunk.missing', token: job.token, index });
+      return;
+    }
+    await conn.sendChunk(job.tokenBytes, index, data);
+    this.stats.chunks++;
+    this.stats.bytes += data.length;
+  }
+}

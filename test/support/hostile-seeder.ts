@@ -1,0 +1,101 @@
+// A hostile but protocol-correct seeder for hostile-peer.ts: it answers catalog, manifest and chunk
+// requests on its sender port and dials the requester back like a real peer, but either corrupts
+// every chunk it sends (mode corrupt) or offers files under unsafe names (mode evilseed).
+import { createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FramedConnection, dialFramed } from '../../src/wire/connection.js';
+import type { ControlMessage } from '../../src/wire/messages.js';
+import { buildManifest } from '../../src/store/manifest.js';
+import type { Manifest, PeerId } from '../../src/types.js';
+
+const CHUNK = 1024 * 1024;
+export const EVIL_NAMES = ['../escape.txt', '/etc/evil-lanmesh.txt', 'a/../../b.txt', '..', 'sub\\..\\..\\win.txt'];
+
+interface Held {
+  manifest: Manifest;
+  bytes: Buffer;
+}
+
+function manifestOf(name: string, bytes: Buffer): Manifest {
+  const hashes: string[] = [];
+  for (let off = 0; off < bytes.length; off += CHUNK) {
+    hashes.push(createHash('sha256').update(bytes.subarray(off, off + CHUNK)).digest('hex'));
+  }
+  return buildManifest(name, bytes.length, CHUNK, hashes);
+}
+
+export async function startSeeder(mode: 'corrupt' | 'evilseed', id: PeerId, base: number, file?: string): Promise<Server> {
+  const held: Held[] = [];
+  if (mode === 'corrupt') {
+    if (!file) throw new Error('corrupt mode needs a file');
+    const bytes = await readFile(file);
+    held.push({ manifest: manifestOf(basename(file), bytes), bytes });
+  } else {
+    EVIL_NAMES.forEach((name, i) => {
+      const bytes = Buffer.from(`evil file ${i}\n`);
+      held.push({ manifest: manifestOf(name, bytes), bytes });
+    });
+  }
+  const links = new Map<string, Promise<FramedConnection>>();
+  const link = (address: string, port: number): Promise<FramedConnection> => {
+    const key = `${address}|${port}`;
+    let p = links.get(key);
+    if (!p) {
+      p = dialFramed(address, port).then(async (c) => {
+        c.on('close', () => links.delete(key));
+        c.on('warning', () => undefined);
+        await c.send({ t: 'data.hello', peer: id });
+        return c;
+      });
+      p.catch(() => links.delete(key));
+      links.set(key, p);
+    }
+    return p;
+  };
+
+  const serve = async (msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<void> => {
+    const find = (fid: string) => held.find((h) => h.manifest.id === fid);
+    switch (msg.t) {
+      case 'catalog.get': {
+        const files = held.map(({ manifest: { id: fid, name, size, chunkSize } }) => ({ id: fid, name, size, chunkSize }));
+        await conn.send({ t: 'catalog', rid: msg.rid, peer: id, rev: 1, files });
+        return;
+      }
+      case 'manifest.get': {
+        const h = find(msg.id);
+        if (h) await conn.send({ t: 'manifest', rid: msg.rid, manifest: h.manifest });
+        else await conn.send({ t: 'error', rid: msg.rid, code: 'NOT_FOUND', message: 'no' });
+        return;
+      }
+      case 'chunks.get': {
+        const h = find(msg.id);
+        if (!h) return void (await conn.send({ t: 'error', rid: msg.rid, code: 'NOT_FOUND', message: 'no' }));
+        const data = await link(socket.remoteAddress!.replace(/^::ffff:/, ''), msg.port);
+        await conn.send({ t: 'chunks.ok', rid: msg.rid });
+        const token = Buffer.from(msg.token, 'hex');
+        for (const i of msg.chunks) {
+          const chunk = Buffer.from(h.bytes.subarray(i * CHUNK, (i + 1) * CHUNK));
+          if (mode === 'corrupt' && chunk.length > 0) chunk[chunk.length >> 1] ^= 0x5a;
+          await data.sendChunk(token, i, chunk);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    const conn = new FramedConnection(socket);
+    conn.on('warning', () => undefined);
+    conn.on('control', (msg: ControlMessage) => void serve(msg, conn, socket).catch(() => conn.close()));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(base + 1, '0.0.0.0', () => resolve());
+  });
+  return server;
+}

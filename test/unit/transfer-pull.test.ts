@@ -1,0 +1,312 @@
+// The pull protocol end to end inside one process on 127.0.0.1 (no discovery: catalogs are handed
+// over directly): multi-source downloads, verification and bans, resume, partial seeding, the limits.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { once } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LocalStore } from '../../src/store/local-store.js';
+import { Catalog } from '../../src/catalog/catalog.js';
+import { SenderPort, type RequestHandler } from '../../src/transfer/sender.js';
+import { StubPort } from '../../src/transfer/stub-port.js';
+import { TransferService, type DownloadSummary } from '../../src/transfer/transfer-service.js';
+import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
+import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
+import { dialFramed, RemoteError } from '../../src/wire/connection.js';
+import { asPeerId, type FileId, type PeerId } from '../../src/types.js';
+import { withTimeout, waitFor } from '../support/with-timeout.js';
+import { makeTmpDir } from '../support/tmp-dir.js';
+
+const CS = 64 * 1024;
+const HOST = '127.0.0.1';
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+interface Node {
+  id: PeerId;
+  name: string;
+  dir: string;
+  store: LocalStore;
+  transfer: TransferService;
+  sender: SenderPort;
+  receiverPort: number;
+  catalog: Catalog;
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+interface NodeOpts {
+  files?: Record<string, Buffer>;
+  /** Replaces the chunk source the sender port serves from (a hostile seeder). */
+  serve?: (real: ChunkSource) => ChunkSource;
+  window?: number;
+  stallMs?: number;
+}
+
+async function makeNode(root: string, name: string, opts: NodeOpts = {}): Promise<Node> {
+  const dir = join(root, name);
+  await mkdir(join(dir, 'shared'), { recursive: true });
+  for (const [file, bytes] of Object.entries(opts.files ?? {})) await writeFile(join(dir, 'shared', file), bytes);
+  const store = await LocalStore.open({ dir, chunkSize: CS, pollMs: 0, settleMs: 0 });
+  await store.start();
+  const id = asPeerId(randomBytes(8).toString('hex'));
+  const warnings: string[] = [];
+  const onWarning = (m: string) => warnings.push(m);
+  const transfer = new TransferService({ store, peerId: id, onWarning, window: opts.window, stallMs: opts.stallMs });
+  const receiver = await transfer.listen(0, HOST);
+  let handlers: RequestHandler[] = transfer.senderHandlers;
+  let extra: UploadManager | undefined;
+  if (opts.serve) {
+    const source = opts.serve(transfer.source);
+    extra = new UploadManager({ selfId: id, source, onWarning });
+    handlers = [chunkRequestHandler(extra, source)];
+  }
+  const sender = await SenderPort.start({ port: 0, host: HOST, source: transfer.source, handlers, onWarning });
+  const catalog = new Catalog({ id, name });
+  return {
+    id, name, dir, store, transfer, sender, receiverPort: receiver.port, catalog, warnings,
+    async close() {
+      extra?.close();
+      await sender.close();
+      await transfer.close();
+      await store.close();
+    },
+  };
+}
+
+/** Every node learns every other node's offer now and whenever it changes (what catalog sync does). */
+async function wire(nodes: Node[]): Promise<void> {
+  const publish = (n: Node) => {
+    n.catalog.setLocal(n.transfer.source.entries());
+    for (const o of nodes) if (o !== n) o.catalog.setRemote(n.id, n.name, n.transfer.source.entries());
+  };
+  for (const n of nodes) {
+    n.transfer.on('change', () => publish(n));
+    n.store.on('change', () => publish(n));
+    publish(n);
+  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const n of nodes) {
+    await n.transfer.attach({
+      catalog: n.catalog,
+      lookup: (pid) => {
+        const o = byId.get(pid);
+        return o && { name: o.name, address: HOST, ports: { receiver: o.receiverPort, sender: o.sender.port, distributor: 1, distributee: 1 } };
+      },
+    });
+  }
+}
+
+function done(n: Node): Promise<DownloadSummary> {
+  return new Promise((resolve, reject) => {
+    n.transfer.once('download:done', resolve);
+    n.transfer.once('download:failed', (f) => reject(new Error(f.error)));
+  });
+}
+
+async function withNodes(fn: (root: string) => Promise<void>): Promise<void> {
+  const tmp = await makeTmpDir();
+  try {
+    await fn(tmp.path);
+  } finally {
+    await tmp.remove();
+  }
+}
+
+test('a file held by two seeders comes from both, verified, into downloads/; then it is seeded', withTimeout(20000, async () => {
+  await withNodes(async (root) => {
+    const bytes = randomBytes(40 * CS + 123);
+    const a = await makeNode(root, 'a', { files: { 'big file ü.bin': bytes } });
+    const b = await makeNode(root, 'b', { files: { 'big file ü.bin': bytes } });
+    const c = await makeNode(root, 'c');
+    try {
+      await wire([a, b, c]);
+      const finished = done(c);
+      const start = await c.transfer.download('big file ü.bin');
+      assert.is(start.holders, 2);
+      assert.is(start.chunks, 41);
+      const s = await finished;
+      assert.is(s.fetched, 41);
+      assert.is(s.refetched, 0);
+      assert.is(s.shares.length, 2, 'both holders sent chunks');
+      for (const h of s.shares) assert.ok(h.bytes > 0);
+      assert.is(s.shares.reduce((n, h) => n + h.bytes, 0), bytes.length);
+      assert.is(s.path, join(c.dir, 'downloads', 'big file ü.bin'));
+      assert.is(sha(await readFile(s.path)), sha(bytes));
+      assert.equal(await readdir(join(c.dir, '.lanmesh', 'partial')), []);
+      assert.ok(c.store.byId(start.id), 'offered at once');
+      assert.ok(c.transfer.source.has(start.id));
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.close()));
+    }
+  });
+}));
+
+test('a seeder that sends corrupt chunks is dropped and named; the file is still right', withTimeout(20000, async () => {
+  await withNodes(async (root) => {
+    const bytes = randomBytes(30 * CS);
+    const corrupt = (real: ChunkSource): ChunkSource => ({
+      has: (id) => real.has(id),
+      readChunk: async (id, i) => {
+        const data = Buffer.from(await real.readChunk(id, i));
+        data[0] = data[0]! ^ 0xff;
+        return data;
+      },
+    });
+    const good = await makeNode(root, 'good', { files: { 'f.bin': bytes } });
+    const bad = await makeNode(root, 'bad', { files: { 'f.bin': bytes }, serve: corrupt });
+    const c = await makeNode(root, 'c');
+    try {
+      await wire([good, bad, c]);
+      const dropped = once(c.transfer, 'download:dropped');
+      const finished = done(c);
+      await c.transfer.download('f.bin');
+      const [d] = await dropped;
+      assert.is(d.name, 'bad');
+      assert.match(d.reason, /failed verification/);
+      const s = await finished;
+      assert.equal(s.shares.map((h) => h.name), ['good']);
+      assert.equal(s.dropped.map((x) => x.name), ['bad']);
+      assert.is(sha(await readFile(s.path)), sha(bytes));
+    } finally {
+      await Promise.all([good, bad, c].map((n) => n.close()));
+    }
+  });
+}));
+
+test('a download stopped midway resumes with every verified chunk kept and none fetched again', withTimeout(30000, async () => {
+  await withNodes(async (root) => {
+    const bytes = randomBytes(200 * CS);
+    const a = await makeNode(root, 'a', { files: { 'r.bin': bytes } });
+    let c = await makeNode(root, 'c', { window: 2 });
+    try {
+      await wire([a, c]);
+      const start = await c.transfer.download('r.bin');
+      await waitFor(() => (c.transfer.list()[0]?.chunksDone ?? 0) >= 20, { what: '20 chunks', intervalMs: 5 });
+      await c.close();
+      c = await makeNode(root, 'c');
+      const finished = done(c);
+      await wire([a, c]);
+      await c.transfer.resumePartials();
+      const s = await finished;
+      assert.ok(s.kept >= 20, `kept ${s.kept}`);
+      assert.is(s.kept + s.fetched, start.chunks);
+      assert.is(s.refetched, 0);
+      assert.is(sha(await readFile(s.path)), sha(bytes));
+    } finally {
+      await Promise.all([a, c].map((n) => n.close()));
+    }
+  });
+}));
+
+test('0-byte and 1-byte files; a name taken in downloads/ becomes "name (1).ext"', withTimeout(20000, async () => {
+  await withNodes(async (root) => {
+    const a = await makeNode(root, 'a', { files: { 'empty.txt': Buffer.alloc(0), 'one.txt': Buffer.from('x') } });
+    const c = await makeNode(root, 'c');
+    try {
+      await mkdir(join(c.dir, 'downloads'), { recursive: true });
+      await writeFile(join(c.dir, 'downloads', 'one.txt'), 'already here, not to be overwritten');
+      await wire([a, c]);
+      let finished = done(c);
+      await c.transfer.download('empty.txt');
+      let s = await finished;
+      assert.is((await readFile(s.path)).length, 0);
+      finished = done(c);
+      await c.transfer.download('one.txt');
+      s = await finished;
+      assert.is(s.path, join(c.dir, 'downloads', 'one (1).txt'));
+      assert.is(await readFile(s.path, 'utf8'), 'x');
+      assert.is(await readFile(join(c.dir, 'downloads', 'one.txt'), 'utf8'), 'already here, not to be overwritten');
+    } finally {
+      await Promise.all([a, c].map((n) => n.close()));
+    }
+  });
+}));
+
+test('two downloaders of one file serve each other the chunks they already have', withTimeout(30000, async () => {
+  await withNodes(async (root) => {
+    const bytes = randomBytes(120 * CS);
+    // The only full holder serves slowly, so the downloaders overlap and trade partial chunks.
+    const slow = (real: ChunkSource): ChunkSource => ({
+      has: (id) => real.has(id),
+      readChunk: async (id, i) => {
+        await new Promise((r) => setTimeout(r, 15));
+        return real.readChunk(id, i);
+      },
+    });
+    const a = await makeNode(root, 'a', { files: { 's.bin': bytes }, serve: slow });
+    const c = await makeNode(root, 'c');
+    const d = await makeNode(root, 'd');
+    try {
+      await wire([a, c, d]);
+      const cDone = done(c);
+      await c.transfer.download('s.bin');
+      await waitFor(() => (c.transfer.list()[0]?.chunksDone ?? 0) >= 30, { what: 'c has 30 chunks', intervalMs: 5 });
+      const dDone = done(d);
+      await d.transfer.download('s.bin');
+      const [sc, sd] = await Promise.all([cDone, dDone]);
+      const fromC = sd.shares.find((h) => h.name === 'c');
+      assert.ok(fromC && fromC.chunks >= 10, `d got ${fromC?.chunks ?? 0} chunks from c: ${JSON.stringify(sd.shares)}`);
+      assert.is(sha(await readFile(sc.path)), sha(bytes));
+      assert.is(sha(await readFile(sd.path)), sha(bytes));
+    } finally {
+      await Promise.all([a, c, d].map((n) => n.close()));
+    }
+  });
+}));
+
+test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, later ports say UNSUPPORTED', withTimeout(10000, async () => {
+  await withNodes(async (root) => {
+    const a = await makeNode(root, 'a', { files: { 'x.bin': randomBytes(CS) } });
+    const stub = await StubPort.start(0, HOST, 'distributor');
+    try {
+      const conn = await dialFramed(HOST, a.receiverPort);
+      await conn.send({ t: 'data.hello', peer: asPeerId('0123456789abcdef') });
+      await conn.sendChunk(randomBytes(16), 0, randomBytes(100));
+      await waitFor(() => a.transfer.tokens.size === 0 && a.transfer.stats().unknownChunks === 1, { what: 'chunk dropped' });
+      conn.close();
+
+      const req = await dialFramed(HOST, a.sender.port);
+      const missing = ('ab'.repeat(32)) as FileId;
+      const err = await req.request({ t: 'chunks.get', id: missing, chunks: [0], token: 'cd'.repeat(16), port: a.receiverPort }).catch((e) => e);
+      assert.ok(err instanceof RemoteError && err.remoteCode === 'NOT_FOUND', String(err));
+      req.close();
+
+      const d = await dialFramed(HOST, stub.port);
+      const unsupported = await d.request({ t: 'catalog.get' }).catch((e) => e);
+      assert.ok(unsupported instanceof RemoteError && unsupported.remoteCode === 'UNSUPPORTED', String(unsupported));
+      d.close();
+    } finally {
+      await stub.close();
+      await a.close();
+    }
+  });
+}));
+
+test('limits: a requester with too much queued gets BUSY; an unreachable receiver port gets a clear error', withTimeout(10000, async () => {
+  await withNodes(async (root) => {
+    const a = await makeNode(root, 'a', { files: { 'x.bin': randomBytes(4 * CS) } });
+    const c = await makeNode(root, 'c');
+    const uploads = new UploadManager({ selfId: a.id, source: a.transfer.source, onWarning: () => undefined, maxQueuedPerLink: 2, slots: 1 });
+    const sender = await SenderPort.start({ port: 0, host: HOST, source: a.transfer.source, handlers: [chunkRequestHandler(uploads, a.transfer.source)], onWarning: () => undefined });
+    try {
+      const id = a.store.files()[0]!.manifest.id;
+      const req = await dialFramed(HOST, sender.port);
+      const token = () => randomBytes(16).toString('hex');
+      const busy = await req.request({ t: 'chunks.get', id, chunks: [0, 1, 2], token: token(), port: c.receiverPort }).catch((e) => e);
+      assert.ok(busy instanceof RemoteError && busy.remoteCode === 'BUSY', String(busy));
+      await c.close();
+      const closedPort = c.receiverPort;
+      const refused = await req.request({ t: 'chunks.get', id, chunks: [0], token: token(), port: closedPort }).catch((e) => e);
+      assert.ok(refused instanceof RemoteError && refused.remoteCode === 'INTERNAL', String(refused));
+      assert.match(refused.message, `cannot open a data connection to 127.0.0.1:${closedPort}`);
+      req.close();
+    } finally {
+      uploads.close();
+      await sender.close();
+      await Promise.all([a.close(), c.close()]);
+    }
+  });
+}));
+
+test.run();
