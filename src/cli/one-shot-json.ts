@@ -1,0 +1,68 @@
+// The JSON that one-shot commands print with --json (documented in the README). Pure mappings from
+// the peer's reports; field names are a public contract: add fields, never rename them.
+import type { MeshFile } from '../catalog/catalog.js';
+import type { PeerView } from '../peer.js';
+import type { PortSet } from '../types.js';
+import type { DownloadSummary, WhereReport } from '../transfer/transfer-service.js';
+import { chunkRanges } from './transfer-format.js';
+import { LanmeshError } from '../errors.js';
+
+export interface SelfJson {
+  id: string;
+  name: string;
+  ports: PortSet;
+}
+
+export function filesJson(files: MeshFile[]) {
+  return {
+    files: files.map((f) => ({
+      id: f.id,
+      name: f.names[0]!,
+      names: f.names,
+      size: f.size,
+      chunkSize: f.chunkSize,
+      holders: f.holders.map((h) => ({ peer: h.peer, name: h.peerName, complete: h.have === undefined })),
+    })),
+  };
+}
+
+export function peersJson(self: SelfJson, peers: PeerView[]) {
+  return {
+    self,
+    peers: peers.map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: p.files ?? null })),
+  };
+}
+
+export function whereJson(r: WhereReport) {
+  const f = r.file;
+  return {
+    file: { id: f.id, name: f.names[0]!, names: f.names, size: f.size, chunkSize: f.chunkSize, chunks: r.chunks },
+    holders: r.holders.map((h) => ({
+      peer: h.peer,
+      name: h.name,
+      address: h.address ?? null,
+      self: h.self,
+      complete: h.have === 'all',
+      chunks: h.have === 'all' ? r.chunks : h.have.count(),
+      ranges: h.have === 'all' ? (r.chunks > 0 ? `0-${r.chunks - 1}` : 'none') : chunkRanges(h.have, Infinity),
+    })),
+  };
+}
+
+/** `path` is where the file ended up (after --out), which may differ from the summary's. */
+export function downloadJson(s: DownloadSummary, path: string) {
+  return {
+    file: { id: s.id, name: s.name, size: s.size },
+    path,
+    ms: s.ms,
+    rate: Math.round(s.rate),
+    holders: s.shares.map((h) => ({ peer: h.peer, name: h.name, bytes: h.bytes, chunks: h.chunks })),
+    chunks: { fetched: s.fetched, kept: s.kept, refetched: s.refetched, duplicates: s.duplicates },
+    dropped: s.dropped.map((d) => ({ peer: d.peer, name: d.name, address: d.address, reason: d.reason })),
+  };
+}
+
+export function errorJson(err: unknown) {
+  const code = err instanceof LanmeshError ? err.code : 'ERROR';
+  return { error: { code, message: err instanceof Error ? err.message : String(err) } };
+}

@@ -1,0 +1,158 @@
+// One-shot commands for scripts (`lanmesh list|peers|where NAME|download NAME`): join the mesh on a
+// throwaway folder and ephemeral ports (unless --dir / -t), let discovery settle, do one thing on the
+// shared command layer, leave with a goodbye. Exit 0, or 1 with one line on stderr.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Peer, type PeerInit } from '../peer.js';
+import { parsePeerConfig } from '../config.js';
+import { execute } from './commands.js';
+import { settle, until } from './settle.js';
+import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-shot-json.js';
+import { downloadOnce, placeFile } from './one-shot-download.js';
+import { formatDone } from './transfer-format.js';
+import { isInside } from '../store/safe-path.js';
+import { LanmeshError, describeError } from '../errors.js';
+
+/** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
+export const ONE_SHOT_FLAGS = {
+  json: { type: 'boolean' },
+  wait: { type: 'number' },
+  out: { type: 'string' },
+} as const;
+
+const COMMANDS = ['list', 'peers', 'where', 'download'] as const;
+export type OneShotCommand = (typeof COMMANDS)[number];
+
+export const isOneShotCommand = (s: string): s is OneShotCommand => (COMMANDS as readonly string[]).includes(s);
+
+export interface OneShotFlags {
+  transferPort?: number;
+  dir?: string;
+  name?: string;
+  json?: boolean;
+  wait?: number;
+  out?: string;
+}
+
+export interface OneShotInit {
+  command: OneShotCommand;
+  args: string[];
+  flags: OneShotFlags;
+  cwd: string;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export const DEFAULT_WAIT_S = 1.5;
+/** How long `download` and `where` keep waiting, after discovery settled, for a holder of the name;
+ *  and how long a download may go on with no holder reachable. */
+export const HOLDER_WAIT_MS = 10_000;
+
+interface Plan {
+  name?: string;
+  waitMs: number;
+  init: PeerInit;
+  /** The throwaway folder to delete at the end (absent with --dir). */
+  scratch?: string;
+  /** Where a download goes; undefined with --dir and no --out (it stays in <dir>/downloads). */
+  outDir?: string;
+}
+
+async function plan(o: OneShotInit): Promise<Plan> {
+  const { command, args, flags } = o;
+  const name = args.join(' ').trim();
+  if ((command === 'where' || command === 'download') && !name) {
+    throw new LanmeshError('BAD_COMMAND', `usage: lanmesh ${command} <name | id prefix>`);
+  }
+  if ((command === 'list' || command === 'peers') && name) {
+    throw new LanmeshError('BAD_COMMAND', `lanmesh ${command} takes no argument, got '${name}'`);
+  }
+  if (flags.out !== undefined && command !== 'download') throw new LanmeshError('BAD_COMMAND', '--out goes with download');
+  const waitS = flags.wait ?? DEFAULT_WAIT_S;
+  if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) {
+    throw new LanmeshError('BAD_CONFIG', `--wait must be a number of seconds from 0 to 600, got ${Number.isNaN(waitS) ? 'something else' : waitS}`);
+  }
+  const outDir =
+    command === 'download' && (flags.out !== undefined || flags.dir === undefined) ? resolve(o.cwd, flags.out ?? '.') : undefined;
+  // Without --dir the peer lives in a scratch folder: it must not take over another peer's identity.
+  // A download's scratch folder sits in the output folder, so the file moves there by a link.
+  let scratch: string | undefined;
+  try {
+    scratch = flags.dir === undefined ? await mkdtemp(join(outDir ?? tmpdir(), '.lanmesh-oneshot-')) : undefined;
+  } catch (err) {
+    throw new LanmeshError('FOLDER_UNUSABLE', `cannot write in ${outDir ?? tmpdir()}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const init = parsePeerConfig(
+      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}` },
+      o.cwd,
+    );
+    return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, outDir };
+  } catch (err) {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Waits until `name` resolves to a file on the mesh (a holder appeared), or the deadline. */
+async function awaitHolder(peer: Peer, name: string): Promise<void> {
+  await until(peer, ['catalog'], () => peer.catalog.find(name).length > 0, HOLDER_WAIT_MS);
+}
+
+async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[]; json: unknown }> {
+  switch (o.command) {
+    case 'list': {
+      const text = (await execute({ peer }, 'list')).lines;
+      return { text, json: filesJson(peer.files()) };
+    }
+    case 'peers': {
+      const text = (await execute({ peer }, 'peers')).lines;
+      return { text, json: peersJson({ id: peer.id, name: peer.name, ports: peer.ports }, peer.peers()) };
+    }
+    case 'where': {
+      await awaitHolder(peer, p.name!);
+      const text = (await execute({ peer }, `where ${p.name}`)).lines;
+      return { text, json: whereJson(peer.where(p.name!)) };
+    }
+    case 'download': {
+      await awaitHolder(peer, p.name!);
+      const { summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS });
+      const path = p.outDir ? await placeFile(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
+      // The file's place as the user would type it: relative inside the current folder, else absolute.
+      const shown = isInside(o.cwd, path) ? relative(o.cwd, path) : path;
+      const text = formatDone({ ...summary, path }, dirname(path)).replace(`→ ${basename(path)}; `, `→ ${shown}; `);
+      return { text: [text], json: downloadJson(summary, path) };
+    }
+  }
+}
+
+export async function runOneShot(o: OneShotInit): Promise<number> {
+  const say = (s: string) => o.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const failLine = (err: unknown) => {
+    o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);
+    if (o.flags.json) say(JSON.stringify(errorJson(err)));
+    return 1;
+  };
+  let p: Plan;
+  try {
+    p = await plan(o);
+  } catch (err) {
+    return failLine(err);
+  }
+  let peer: Peer | undefined;
+  try {
+    peer = await Peer.start(p.init);
+    await settle(peer, p.waitMs);
+    const out = await act(peer, o, p);
+    await peer.stop();
+    say(o.flags.json ? JSON.stringify(out.json) : out.text.join('\n'));
+    return 0;
+  } catch (err) {
+    return failLine(err);
+  } finally {
+    await peer?.stop();
+    if (p.scratch) await rm(p.scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,136 @@
+// The terminal UI: everything printed (answers, notices, errors, finished downloads) goes once into
+// <Static> and scrolls like a terminal; below it a small live panel (header, peers, progress bars,
+// prompt) is redrawn, kept shorter than the screen so Ink never repaints the whole screen.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Box, Static, useApp } from 'ink';
+import { usePeerState, type Notice, type PeerFacade } from './use-peer-state.js';
+import { useTerminalSize } from './use-terminal-size.js';
+import { usePrompt } from './use-prompt.js';
+import { complete } from './complete.js';
+import { Header, headerRows } from './Header.js';
+import { PeerList } from './PeerList.js';
+import { Transfers, transfersRows } from './Transfers.js';
+import { Prompt } from './Prompt.js';
+import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
+import { describeError } from '../errors.js';
+import { formatBytes } from '../cli/format.js';
+import { bar } from './format-transfer.js';
+
+export interface AppProps {
+  facade: PeerFacade;
+  /** Aborted from outside (SIGINT, SIGTERM): leave exactly as `exit` does. */
+  leaveSignal?: AbortSignal;
+  throttleMs?: number;
+}
+
+const WELCOME = 'lanmesh: type help for the commands · Tab completes · ↑/↓ history · Ctrl+C leaves';
+const PROMPT_ROWS = 2;
+const FINISHED_BAR = 20;
+
+const noticeKind = (n: Notice): OutputKind => (n.level === 'warning' ? 'warning' : n.level === 'success' ? 'success' : 'info');
+const noticeText = (n: Notice): string => `${n.level === 'warning' ? '!' : n.level === 'success' ? '✓' : '*'} ${n.text}`;
+
+/** A notice as printed lines; a finished download first shows its bar at 100 %. */
+function noticeLines(n: Notice): Array<[OutputKind, string]> {
+  const lines: Array<[OutputKind, string]> = [];
+  if (n.finished) lines.push(['success', `✓ ${n.finished.name}  ${bar(1, FINISHED_BAR)}  100%  ${formatBytes(n.finished.size)}`]);
+  lines.push([noticeKind(n), n.finished ? `  ${n.text}` : noticeText(n)]);
+  return lines;
+}
+
+/** Splits the rows under the header between the peer list and the progress bars. */
+function budget(avail: number, peerRows: number, downloadRows: number): { peers: number; downloads: number } {
+  if (peerRows + downloadRows <= avail) return { peers: peerRows, downloads: downloadRows };
+  const peers = Math.max(1, Math.min(peerRows, Math.floor(avail / 3)));
+  const downloads = Math.max(downloadRows > 0 ? 1 : 0, Math.min(downloadRows, avail - peers));
+  return { peers: Math.max(1, avail - downloads), downloads };
+}
+
+export function App({ facade, leaveSignal, throttleMs }: AppProps) {
+  const state = usePeerState(facade, throttleMs);
+  const { columns: width, rows } = useTerminalSize();
+  const { exit } = useApp();
+  const nextKey = useRef(1);
+  const [output, setOutput] = useState<OutputEntry[]>(() => [{ key: 0, kind: 'info', text: WELCOME }]);
+  const lastNotice = useRef(0);
+  const leaving = useRef(false);
+  const [status, setStatus] = useState<string | undefined>(undefined);
+  const [finished, setFinished] = useState(false);
+
+  const print = useCallback((entries: Array<[OutputKind, string]>) => {
+    if (entries.length === 0) return;
+    const added = entries.map(([kind, text]) => ({ key: nextKey.current++, kind, text }));
+    setOutput((prev) => [...prev, ...added]);
+  }, []);
+
+  const leave = useCallback(() => {
+    if (leaving.current) return;
+    leaving.current = true;
+    setStatus('leaving the mesh…');
+    facade
+      .stop()
+      .catch((err: unknown) => print([['error', `error: ${describeError(err)}`]]))
+      .finally(() => {
+        setStatus('bye: left the mesh (goodbye sent)');
+        setFinished(true);
+      });
+  }, [facade, print]);
+
+  // Exit only after the "bye" frame is committed, so it is the last thing on screen.
+  useEffect(() => {
+    if (finished) exit();
+  }, [finished, exit]);
+
+  useEffect(() => {
+    if (!leaveSignal) return;
+    if (leaveSignal.aborted) return leave();
+    leaveSignal.addEventListener('abort', leave, { once: true });
+    return () => leaveSignal.removeEventListener('abort', leave);
+  }, [leaveSignal, leave]);
+
+  useEffect(() => {
+    const fresh = state.notices.filter((n) => n.seq > lastNotice.current);
+    if (fresh.length === 0) return;
+    lastNotice.current = fresh[fresh.length - 1]!.seq;
+    print(fresh.flatMap((n) => noticeLines(n)));
+  }, [state.notices, print]);
+
+  const submit = useCallback(
+    (line: string) => {
+      const trimmed = line.trim();
+      if (!trimmed || leaving.current) return;
+      print([['echo', trimmed]]);
+      // Not awaited: a long download must not block the prompt; answers print when they arrive.
+      facade.run(trimmed).then(
+        (out) => (out.exit ? leave() : print(out.lines.map((l) => ['text', l] as [OutputKind, string]))),
+        (err: unknown) => print([['error', `error: ${describeError(err)}`]]),
+      );
+    },
+    [facade, leave, print],
+  );
+
+  const commandNames = facade.commands.map((c) => c.name);
+  const prompt = usePrompt({
+    onSubmit: submit,
+    onLeave: leave,
+    complete: (text, cursor) => complete(text, cursor, { commands: commandNames, files: state.fileNames }),
+    isActive: status === undefined,
+  });
+
+  const head = headerRows(state.self, state.peers.length, width);
+  const downloadRows = transfersRows(state.downloads, width);
+  const avail = rows === undefined ? Infinity : rows - 1 - head - PROMPT_ROWS;
+  const space = budget(avail, Math.max(1, state.peers.length), downloadRows);
+
+  return (
+    <>
+      <Static items={output}>{(entry) => <OutputLine key={entry.key} entry={entry} />}</Static>
+      <Box flexDirection="column">
+        <Header self={state.self} peerCount={state.peers.length} width={width} />
+        <PeerList peers={state.peers} width={width} maxRows={space.peers} />
+        <Transfers downloads={state.downloads} width={width} maxRows={space.downloads} />
+        <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint} status={status} />
+      </Box>
+    </>
+  );
+}

@@ -1,0 +1,192 @@
+// The real terminal UI in tmux on a namespace LAN: the tmux server runs inside host 1's namespace (so
+// the TUI's multicast stays on the LAN); host 2 runs a line-mode seeder behind a shaped link. Types
+// like a user, and asserts on what tmux shows (capture-pane). The captured screens are printed.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createLan, inNetns, lanUnavailableReason, type Lan, type LanHost } from '../support/lan.js';
+import { startPeer, type PeerProcess } from '../support/peer-process.js';
+import { makeTmpDir } from '../support/tmp-dir.js';
+import { waitFor, withTimeout } from '../support/with-timeout.js';
+
+const execFileP = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const PORT = 9001;
+const COLS = 110;
+const ROWS = 34;
+
+function skipReason(): string | undefined {
+  const lan = lanUnavailableReason();
+  if (lan) return lan;
+  if (spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status !== 0) return 'needs tmux';
+  return undefined;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** One tmux server with one session, started inside a host's namespace; kill() is idempotent. */
+class TmuxTui {
+  #killed = false;
+  #onExit = () => this.killSync();
+  private constructor(readonly socket: string) {
+    // The server daemonizes out of our process group: make sure it dies with us.
+    process.once('exit', this.#onExit);
+  }
+
+  static async start(host: LanHost, socket: string, command: string): Promise<TmuxTui> {
+    const t = new TmuxTui(socket);
+    // CI in the environment makes Ink print only its final frame; TERM gives it a real terminal.
+    const argv = inNetns(host, [
+      'env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color',
+      'tmux', '-S', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(COLS), '-y', String(ROWS), '-s', 'tui', command,
+    ]);
+    await execFileP(argv[0]!, argv.slice(1));
+    return t;
+  }
+
+  async screen(): Promise<string> {
+    const { stdout } = await execFileP('tmux', ['-S', this.socket, 'capture-pane', '-p', '-t', 'tui']);
+    return stdout.replace(/\s+$/, '');
+  }
+
+  async type(text: string): Promise<void> {
+    await execFileP('tmux', ['-S', this.socket, 'send-keys', '-t', 'tui', '-l', text]);
+  }
+
+  async resize(columns: number, rows: number): Promise<void> {
+    await execFileP('tmux', ['-S', this.socket, 'resize-window', '-t', 'tui', '-x', String(columns), '-y', String(rows)]);
+  }
+
+  async key(...keys: string[]): Promise<void> {
+    await execFileP('tmux', ['-S', this.socket, 'send-keys', '-t', 'tui', ...keys]);
+  }
+
+  /** Polls the screen until `test` holds; the failure shows the last screen. */
+  async waitScreen(test: (s: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(async () => ((last = await this.screen()), test(last) ? last : undefined), { timeoutMs, intervalMs: 100, what });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${last}`);
+    }
+  }
+
+  killSync(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    process.off('exit', this.#onExit);
+    spawnSync('tmux', ['-S', this.socket, 'kill-server'], { stdio: 'ignore' });
+  }
+}
+
+const show = (title: string, screen: string, cols = COLS) =>
+  console.log(`\n┌── ${title} (tmux capture-pane, ${cols}×${ROWS}) ${'─'.repeat(20)}\n${screen}\n└${'─'.repeat(60)}`);
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const skip = skipReason();
+if (skip) {
+  console.log(`SKIP tui e2e: ${skip}`);
+} else {
+  test('TUI in tmux: a peer appears, list, download with a live bar to 100 %, exit', withTimeout(120_000, async () => {
+    const tmp = await makeTmpDir();
+    let lan: Lan | undefined;
+    let seeder: PeerProcess | undefined;
+    let tui: TmuxTui | undefined;
+    try {
+      lan = await createLan(2);
+      const [h1, h2] = lan.hosts as [LanHost, LanHost];
+      const seedDir = join(tmp.path, 'seeder');
+      const tuiDir = join(tmp.path, 'tui-peer');
+      await mkdir(join(seedDir, 'shared'), { recursive: true });
+      await mkdir(join(tuiDir, 'shared'), { recursive: true });
+      const big = randomBytes(24 * 1024 * 1024);
+      await writeFile(join(seedDir, 'shared', 'big.bin'), big);
+      await writeFile(join(seedDir, 'shared', 'notes.txt'), 'meeting at ten\n');
+      await writeFile(join(tuiDir, 'shared', 'mine.txt'), 'my own file\n');
+      // ~6 MB/s out of the seeder: the download takes a few seconds, long enough to watch.
+      await lan.setLinkRate(h2, 48_000_000);
+      seeder = await startPeer({ host: h2, dir: seedDir, port: PORT, name: 'seeder' });
+
+      const cmd = `${q(process.execPath)} ${q(CLI)} -t ${PORT} --dir ${q(tuiDir)} --name tui-peer; echo "EXITED $?"; sleep 300`;
+      tui = await TmuxTui.start(h1, join(tmp.path, 'tmux.sock'), cmd);
+
+      // 1. The seeder appears in the live peer list without typing anything.
+      const peersScreen = await tui.waitScreen(
+        (s) => /lanmesh\s+tui-peer\s+10\.\d+\.\d+\.1\s+ports 9001,9002,9003,9004\s+1 peer\b/.test(s) && /● seeder\s+10\.\d+\.\d+\.2\s+ports 9001,9002,9003,9004\s+2 files/.test(s),
+        'the seeder in the peer list',
+      );
+      show('peer list', peersScreen);
+      await seeder.waitForNotice(/peer up: tui-peer/);
+
+      // 2. list
+      await tui.type('list');
+      await tui.key('Enter');
+      const listScreen = await tui.waitScreen((s) => /3 files on the mesh/.test(s) && /big\.bin\s+24\.0 MiB\s+seeder/.test(s), 'the list answer');
+      assert.match(listScreen, /\*\s+mine\.txt\s+12 B\s+tui-peer/);
+      assert.match(listScreen, /notes\.txt\s+15 B\s+seeder/);
+
+      // 3. download, completed with Tab; the bar advances while the prompt stays usable.
+      await tui.type('download bi');
+      await tui.key('Tab');
+      await tui.waitScreen((s) => /› download big\.bin\s*$/m.test(s), 'Tab completed the file name');
+      await tui.key('Enter');
+      const seen = new Set<number>();
+      let running = '';
+      const barRe = /big\.bin\s+[█░]+\s+(\d+)%\s+[\d.]+ (?:B|KiB|MiB)\/24\.0 MiB\s+\S+ (?:B|KiB|MiB)\/s\s+ETA \S+\s+from 1 holder/;
+      await tui.waitScreen((s) => {
+        const m = barRe.exec(s);
+        if (m && Number(m[1]) > 0 && Number(m[1]) < 100) {
+          seen.add(Number(m[1]));
+          if (seen.size === 2) running = s;
+        }
+        return seen.size >= 3 || /✓ big\.bin/.test(s);
+      }, 'the bar advancing', 30_000);
+      assert.ok(seen.size >= 2, `saw the bar at ${[...seen].join(', ')} %`);
+      show('a running download', running);
+      await tui.type('peers');
+      await tui.key('Enter');
+      await tui.waitScreen((s) => /› peers\n1 peer\nseeder\s+10\./.test(s), 'peers answered during the download');
+
+      // A narrower window: one panel, redrawn to fit (no doubled header, no line past the edge).
+      await tui.resize(60, ROWS);
+      const narrow = await tui.waitScreen((s) => {
+        const lines = s.split('\n');
+        return lines.filter((l) => /^─+$/.test(l)).length === 1 && lines.includes('─'.repeat(60)) && lines.every((l) => [...l].length <= 60);
+      }, 'the panel redrawn at 60 columns');
+      assert.match(narrow, /tui-peer\s+1 peer/);
+      show('after narrowing the window', narrow, 60);
+      await tui.resize(COLS, ROWS);
+
+      const doneScreen = await tui.waitScreen((s) => /✓ big\.bin\s+█{20}\s+100%\s+24\.0 MiB/.test(s), 'the finished bar', 30_000);
+      assert.match(doneScreen, /downloaded big\.bin: 24\.0 MiB in [\d.]+ s .*→ downloads\/big\.bin; from seeder 24\.0 MiB \(100%\)/s);
+      assert.not.match(doneScreen.split('─'.repeat(COLS)).pop()!, /big\.bin\s+[█░]+/, 'the bar left the live panel');
+      show('a finished download', doneScreen);
+      assert.is(sha(await readFile(join(tuiDir, 'downloads', 'big.bin'))), sha(big));
+
+      // 4. An error is one red line, and exit leaves with a goodbye.
+      await tui.type('download nothing-here');
+      await tui.key('Enter');
+      await tui.waitScreen((s) => /^error: no file 'nothing-here' on the mesh/m.test(s), 'the error line');
+      await tui.type('exit');
+      await tui.key('Enter');
+      const exitScreen = await tui.waitScreen((s) => /EXITED 0/.test(s), 'the TUI exits with 0');
+      assert.match(exitScreen, /bye: left the mesh \(goodbye sent\)\nEXITED 0/);
+      assert.not.match(exitScreen, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace anywhere');
+      show('after exit', exitScreen);
+      await seeder.waitForNotice(/peer down: tui-peer \(goodbye\)/);
+    } finally {
+      tui?.killSync();
+      await seeder?.close();
+      await lan?.close();
+      await tmp.remove();
+    }
+  }));
+}
+
+test.run();
