@@ -232,7 +232,9 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       signal: this.closeAc.signal,
     });
     if (this.closing) return [];
-    this.watch?.retain(new Set(dirs));
+    // The peer folder itself is watched too, so shared/ or downloads/ made anew is noticed at once.
+    this.watch?.add(this.dir);
+    this.watch?.retain(new Set([this.dir, ...dirs]));
     for (const [rel, msg] of issues) if (this.issues.get(rel) !== msg) this.warn(msg);
     this.issues = issues;
     const waits = index.reconcile(files);

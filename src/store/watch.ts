@@ -1,6 +1,7 @@
 // Watches each folder the scanner walked (fs.watch is not recursive on Linux under Node 20) and turns
 // bursts of events into one debounced callback; an unref'd poll is the backstop for missed events.
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { join, sep } from 'node:path';
 import { describeError } from '../errors.js';
 
 export interface FolderWatchInit {
@@ -13,8 +14,7 @@ export interface FolderWatchInit {
 }
 
 export class FolderWatch {
-  /** Keyed by path, remembering the inode: a folder deleted and made again needs a new watch. */
-  private readonly watchers = new Map<string, { w: FSWatcher; ino: number }>();
+  private readonly watchers = new Map<string, FSWatcher>();
   /** Folders that could not be watched (warned once; the poll covers them). */
   private readonly unwatchable = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
@@ -27,23 +27,20 @@ export class FolderWatch {
 
   /** Starts watching `dir` (no-op when already watched). */
   add(dir: string): void {
-    if (this.closed || this.unwatchable.has(dir)) return;
-    let ino: number;
-    try {
-      ino = statSync(dir).ino;
-    } catch {
-      return;
-    }
-    if (this.watchers.get(dir)?.ino === ino) return;
-    this.drop(dir);
+    if (this.closed || this.watchers.has(dir) || this.unwatchable.has(dir)) return;
     try {
       // persistent: false, so a store left open never keeps the process alive.
-      const w = watch(dir, { persistent: false }, () => this.kick());
+      const w = watch(dir, { persistent: false }, (event, name) => {
+        // A child renamed, deleted or made anew: a watch on it (or below) is now on a dead inode,
+        // so drop it and let the rescan watch whatever folder is there now.
+        if (event === 'rename' && name) this.dropTree(join(dir, name.toString()));
+        this.kick();
+      });
       w.on('error', () => {
         this.drop(dir);
         this.kick();
       });
-      this.watchers.set(dir, { w, ino });
+      this.watchers.set(dir, w);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.unwatchable.add(dir);
@@ -62,8 +59,12 @@ export class FolderWatch {
   }
 
   private drop(dir: string): void {
-    this.watchers.get(dir)?.w.close();
+    this.watchers.get(dir)?.close();
     this.watchers.delete(dir);
+  }
+
+  private dropTree(top: string): void {
+    for (const dir of [...this.watchers.keys()]) if (dir === top || dir.startsWith(top + sep)) this.drop(dir);
   }
 
   private kick(): void {
