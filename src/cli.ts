@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Entry point, a thin dispatcher: flags → config → a running peer, driven by the terminal UI (stdin and
-// stdout a TTY) or line mode; `lanmesh list|peers|where|download` run one command and exit.
+// stdout a TTY) or line mode; `lanmesh list|peers|where|download` run one command and exit;
+// `lanmesh index-server` runs the P2P-CI/1.0 index.
 // Start-up errors are one line on stderr and a non-zero exit, with nothing left bound.
 import meow from 'meow';
 import { Peer } from './peer.js';
 import { parsePeerConfig } from './config.js';
 import { runLineMode } from './cli/line-mode.js';
 import { isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
+import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
+import { runIndexServer } from './cli/index-server-cmd.js';
 import { describeError } from './errors.js';
 
 const cli = meow(
@@ -14,6 +17,8 @@ const cli = meow(
   Usage
     $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--no-tui]
     $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
+    $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--advertise-host <name>] [--rfc <n>…]
+    $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
 
   Starts a peer on <folder> (default: the current folder). It offers the files in
   <folder>/shared and <folder>/downloads, and finds the other peers on the LAN by itself.
@@ -21,6 +26,11 @@ const cli = meow(
 
   The second form joins the mesh (on any free ports unless -t is given), waits for
   discovery to settle, does one thing, leaves (goodbye sent) and exits 0, or 1 with one line.
+
+  P2P-CI/1.0 compatibility: with --index the peer also registers its RFC files
+  (rfc<n>.txt, <n><title>.txt) with a P2P-CI index server and serves GET on T+1;
+  then list shows the index and download <RFC number> fetches over P2P-CI.
+  index-server runs such an index (many peers; each one's records go when it leaves).
 
   Options
     -t, --transfer-port  Receiver port T; the peer binds T, T+1, T+2 and T+3
@@ -30,6 +40,12 @@ const cli = meow(
     --json               One-shot commands: print JSON (see the README)
     --wait               One-shot commands: seconds to let discovery settle (default 1.5)
     --out                download: the folder to put the file in (default: the current folder)
+    --index              P2P-CI index server HOST[:PORT] (default port 7734) to register with
+    --no-mdns            With --index: no mDNS discovery at all (index mode alone)
+    --advertise-host     With --index: the Host: sent (default: our address as the index sees it)
+    --rfc                With --index: offer only these RFC numbers (--rfc 791 793, or 791,793)
+    --port, --host       index-server: where to listen (default 0.0.0.0:7734)
+    --quiet              index-server: no request/response log
     -h, --help           Show this help
     -v, --version        Show the version
 
@@ -42,6 +58,8 @@ const cli = meow(
     $ printf 'peers\\nlist\\nexit\\n' | npx lanmesh -t 9001 --dir peer1
     $ npx lanmesh list --json
     $ npx lanmesh download notes.txt --out /tmp
+    $ npx lanmesh index-server
+    $ npx lanmesh -t 9001 --dir peer1 --index 127.0.0.1 --no-mdns
 `,
   {
     importMeta: import.meta,
@@ -53,13 +71,16 @@ const cli = meow(
       name: { type: 'string' },
       tui: { type: 'boolean', default: true },
       ...ONE_SHOT_FLAGS,
+      ...INDEX_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
       version: { type: 'boolean', shortFlag: 'v' },
     },
   },
 );
 
-const KNOWN_FLAGS = new Set(['transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS)]);
+const KNOWN_FLAGS = new Set([
+  'transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function fail(msg: string): never {
@@ -70,8 +91,15 @@ function fail(msg: string): never {
 async function main(): Promise<void> {
   const unknown = Object.keys(cli.flags).filter((k) => !KNOWN_FLAGS.has(k));
   if (unknown.length > 0) fail(`unknown flag --${kebab(unknown[0]!)} (see lanmesh --help)`);
-  const [command, ...args] = cli.input;
+  const { words, extraRfcs } = splitRfcWords(cli.input, cli.flags);
+  const [command, ...args] = words;
+  if (command === 'index-server') {
+    await indexServer(args);
+    return;
+  }
   if (command !== undefined) {
+    const indexFlag = givenFlags(cli.flags, [...PEER_INDEX_FLAGS, ...SERVER_ONLY_FLAGS])[0];
+    if (indexFlag) fail(`--${indexFlag} does not go with a one-shot command`);
     if (!isOneShotCommand(command)) fail(`unknown command '${command}' (see lanmesh --help)`);
     const code = await runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
     process.stdout.write('', () => process.exit(code));
@@ -85,7 +113,8 @@ async function main(): Promise<void> {
   if (stray) fail(`--${stray} goes with a one-shot command: lanmesh list|peers|where|download … --${stray}`);
   let init;
   try {
-    init = parsePeerConfig(cli.flags, process.cwd());
+    const { index, mdns } = parseIndexConfig(cli.flags, extraRfcs);
+    init = { ...parsePeerConfig(cli.flags, process.cwd()), index, mdns };
   } catch (err) {
     fail(describeError(err));
   }
@@ -115,8 +144,40 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   const p = peer.ports;
   process.stdout.write(`* ready ${peer.name} ${peer.id} ports ${p.receiver},${p.sender},${p.distributor},${p.distributee}\n`);
+  const idx = peer.p2pci?.status();
+  if (idx) {
+    const as = idx.self ? ` as ${idx.self.host}:${idx.self.port}` : '';
+    const rfcs = idx.registered.length ? ` (${idx.registered.join(', ')})` : '';
+    process.stdout.write(`* index ${idx.server}: registered ${idx.registered.length} RFC${idx.registered.length === 1 ? '' : 's'}${rfcs}${as}${peer.discovering ? '' : '; mDNS off'}\n`);
+  }
   await runLineMode(peer, { input: process.stdin, output: process.stdout });
   process.stdout.write('', () => process.exit(0));
+}
+
+/** `lanmesh index-server`: runs until SIGINT/SIGTERM; exit 1 with one line when it cannot listen. */
+async function indexServer(args: string[]): Promise<void> {
+  if (args.length > 0) fail(`index-server takes no argument, got '${args[0]}'`);
+  const peerFlags = (['transferPort', 'dir', 'name', ...Object.keys(ONE_SHOT_FLAGS)] as const)
+    .filter((k) => {
+      const v = cli.flags[k as keyof typeof cli.flags];
+      return v !== undefined && v !== false;
+    })
+    .map(kebab);
+  if (cli.flags.tui === false) peerFlags.push('no-tui');
+  let opts;
+  try {
+    opts = parseIndexServerConfig(cli.flags, peerFlags);
+  } catch (err) {
+    fail(describeError(err));
+  }
+  const stopSignal = new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const code = await runIndexServer({
+    ...opts, stdout: process.stdout, stderr: process.stderr, color: process.stdout.isTTY === true, stopSignal,
+  });
+  process.stdout.write('', () => process.exit(code));
 }
 
 void main();

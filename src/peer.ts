@@ -14,6 +14,7 @@ import {
   TransferService, DOWNLOAD_EVENTS, type DownloadProgress, type DownloadStart, type WhereReport,
 } from './transfer/transfer-service.js';
 import { dialFramed } from './wire/connection.js';
+import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
 import type { CatalogEntry, PeerId, PortSet } from './types.js';
 import { LanmeshError, describeError } from './errors.js';
 
@@ -30,6 +31,10 @@ export interface PeerInit {
     announceIntervalMs?: number;
     mdns?: { multicast?: boolean; ip?: string; port?: number; interface?: string };
   };
+  /** false: start no discovery at all (P2P-CI index mode alone). Default true. */
+  mdns?: boolean;
+  /** P2P-CI/1.0 index mode: register RFC files with this index server and serve GET on the sender port. */
+  index?: IndexModeOptions;
 }
 
 export interface PeerView {
@@ -50,6 +55,8 @@ export class Peer extends EventEmitter {
   private stopping: Promise<void> | undefined;
   private discovery!: MdnsDiscovery;
   private store!: LocalStore;
+  private compat: IndexMode | undefined;
+  private mdnsOn = false;
   private transfer!: TransferService;
   readonly catalog: Catalog;
 
@@ -79,6 +86,9 @@ export class Peer extends EventEmitter {
       const at = (i: number) => (base === 0 ? 0 : base + i);
 
       let peer: Peer | undefined;
+      const compat = init.index && new IndexMode({
+        ...init.index, dir, files: () => store.files(), onWarning: (m) => peer?.warn(m), onNotice: (m) => peer?.emit('notice', m),
+      });
       const transfer = new TransferService({ store, peerId: id, onWarning: (m) => peer?.warn(m) });
       closers.push(() => transfer.close());
       const receiver = await transfer.listen(at(0), host);
@@ -88,8 +98,10 @@ export class Peer extends EventEmitter {
         source: transfer.source,
         handlers: transfer.senderHandlers,
         onWarning: (m) => peer?.warn(m),
+        onP2pci: compat && ((s, first) => compat.serve(s, first)),
       });
       closers.push(() => sender.close());
+      if (compat) closers.push(() => compat.close());
       const distributor = await StubPort.start(at(2), host, 'distributor');
       closers.push(() => distributor.close());
       const distributee = await StubPort.start(at(3), host, 'distributee');
@@ -104,9 +116,13 @@ export class Peer extends EventEmitter {
       peer = new Peer(id, name, dir, ports);
       peer.store = store;
       peer.transfer = transfer;
+      peer.compat = compat;
       peer.closers.push(...closers);
       closers.length = 0;
-      await peer.startServices(init);
+      await peer.startServices(init).catch(async (err: unknown) => {
+        await peer!.stop();
+        throw err;
+      });
       return peer;
     } catch (err) {
       await undo();
@@ -150,10 +166,18 @@ export class Peer extends EventEmitter {
     transfer.on('change', publish);
     this.catalog.on('change', () => this.emit('catalog'));
 
-    await discovery.start();
-    this.closers.push(() => discovery.stop());
+    if (init.mdns !== false) {
+      await discovery.start();
+      this.closers.push(() => discovery.stop());
+      this.mdnsOn = true;
+    }
     await store.start();
     publish();
+    const compat = this.compat;
+    if (compat) {
+      store.on('change', () => void compat.refresh());
+      await compat.start(this.ports.sender);
+    }
     transfer.attach({ catalog: this.catalog, lookup: (pid) => table.get(pid) });
   }
 
@@ -188,6 +212,16 @@ export class Peer extends EventEmitter {
 
   files(): MeshFile[] {
     return this.catalog.files();
+  }
+
+  /** P2P-CI index mode, when started with `index`. */
+  get p2pci(): IndexMode | undefined {
+    return this.compat;
+  }
+
+  /** Whether mDNS discovery runs (PeerInit.mdns). */
+  get discovering(): boolean {
+    return this.mdnsOn;
   }
 
   localFileCount(): number {

@@ -5,6 +5,7 @@ import type { MeshFile } from '../catalog/catalog.js';
 import { formatBytes, plural, table } from './format.js';
 import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
 import { LanmeshError } from '../errors.js';
+import { withIndexDownload, withIndexList } from './index-commands.js';
 
 export interface CommandContext {
   peer: Peer;
@@ -118,7 +119,7 @@ const exitCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [
-  listCommand, peersCommand, downloadCommand, downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
+  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
 ];
 
 function displayName(f: MeshFile): string {

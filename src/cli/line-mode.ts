@@ -22,9 +22,11 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
   const onUp = (p: RemotePeer) => write([`* peer up: ${p.name} ${p.address}`]);
   const onDown = (p: RemotePeer, reason: string) => write([`* peer down: ${p.name} (${reason})`]);
   const onWarning = (m: string) => write([`! ${m}`]);
+  const onNotice = (m: string) => write([`* ${m}`]);
   peer.on('peer:up', onUp);
   peer.on('peer:down', onDown);
   peer.on('warning', onWarning);
+  peer.on('notice', onNotice);
   const downloads = downloadNotices(peer.dir, write);
   for (const [ev, fn] of downloads) peer.on(ev, fn);
   peer.resumeDownloads().catch((err: unknown) => onWarning(`cannot resume downloads: ${describeError(err)}`));
@@ -50,6 +52,7 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
     peer.off('peer:up', onUp);
     peer.off('peer:down', onDown);
     peer.off('warning', onWarning);
+    peer.off('notice', onNotice);
     for (const [ev, fn] of downloads) peer.off(ev, fn);
     write(['* bye']);
   }

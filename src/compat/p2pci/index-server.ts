@@ -66,12 +66,14 @@ export class IndexServer {
 
   /** Stops accepting, closes every connection (dropping its records) and resolves when all are gone. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    this.closing ??= (async () => {
       const server = this.server;
+      // Each connection's 'close' (records dropped, disconnect logged) has run when this resolves.
+      const gone = [...this.sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
       for (const s of this.sockets) s.destroy();
-      if (!server || !server.listening) return resolve();
-      server.close(() => resolve());
-    });
+      if (server?.listening) await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all(gone);
+    })();
     return this.closing;
   }
 
