@@ -12,8 +12,7 @@ import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseInde
 import { runIndexServer } from './cli/index-server-cmd.js';
 import { describeError } from './errors.js';
 
-const cli = meow(
-  `
+const HELP =   `
   Usage
     $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--no-tui]
     $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
@@ -60,8 +59,9 @@ const cli = meow(
     $ npx lanmesh download notes.txt --out /tmp
     $ npx lanmesh index-server
     $ npx lanmesh -t 9001 --dir peer1 --index 127.0.0.1 --no-mdns
-`,
-  {
+`;
+
+const MEOW_OPTIONS = {
     importMeta: import.meta,
     // Checked below instead, so a typo is one line on stderr (meow's own message is two).
     allowUnknownFlags: true,
@@ -75,8 +75,17 @@ const cli = meow(
       help: { type: 'boolean', shortFlag: 'h' },
       version: { type: 'boolean', shortFlag: 'v' },
     },
-  },
-);
+} as const;
+
+// meow throws on some malformed input (a number flag given twice): still one line, exit 1.
+const cli = (() => {
+  try {
+    return meow(HELP, MEOW_OPTIONS);
+  } catch (err) {
+    process.stderr.write(`lanmesh: ${describeError(err)} (see lanmesh --help)\n`);
+    process.exit(1);
+  }
+})();
 
 const KNOWN_FLAGS = new Set([
   'transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
@@ -118,12 +127,25 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(describeError(err));
   }
+  // A signal during start-up still leaves cleanly once the peer is up (goodbye sent).
+  let interrupted = false;
+  const early = () => (interrupted = true);
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   let peer: Peer;
   try {
     peer = await Peer.start(init);
   } catch (err) {
     fail(describeError(err));
   }
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
+  if (interrupted) {
+    await peer.stop();
+    process.exit(0);
+  }
+  // A closed output pipe (lanmesh … | head -1) ends the session like exit, not with a crash.
+  process.stdout.on('error', () => void peer.stop().then(() => process.exit(0)));
   if (cli.flags.tui && process.stdin.isTTY && process.stdout.isTTY) {
     try {
       // Loaded only here: line mode and one-shot runs never pay for React and Ink.

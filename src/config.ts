@@ -15,7 +15,8 @@ export function parsePeerConfig(flags: PeerFlags, cwd: string): PeerInit {
   const port = flags.transferPort;
   if (port === undefined) throw new LanmeshError('BAD_CONFIG', 'missing -t PORT (the transfer port; the peer uses PORT..PORT+3)');
   if (!Number.isInteger(port) || port < 0 || port > MAX_BASE_PORT) {
-    throw new LanmeshError('BAD_CONFIG', `-t must be a whole number from 1 to ${MAX_BASE_PORT} (or 0 for any free ports), got ${port}`);
+    const got = Number.isNaN(port) ? 'not a number' : String(port);
+    throw new LanmeshError('BAD_CONFIG', `-t must be a whole number from 1 to ${MAX_BASE_PORT} (or 0 for any free ports), got ${got}`);
   }
   const name = flags.name?.trim();
   if (flags.name !== undefined && (!name || name.length > 63 || /[\u0000-\u001f]/.test(name))) {

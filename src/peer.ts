@@ -13,10 +13,11 @@ import { StubPort } from './transfer/stub-port.js';
 import {
   TransferService, DOWNLOAD_EVENTS, type DownloadProgress, type DownloadStart, type WhereReport,
 } from './transfer/transfer-service.js';
-import { dialFramed } from './wire/connection.js';
+import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
-import type { CatalogEntry, PeerId, PortSet } from './types.js';
+import type { PeerId, PortSet } from './types.js';
 import { LanmeshError, describeError } from './errors.js';
+import { WarningGate } from './warning-gate.js';
 
 export interface PeerInit {
   dir: string;
@@ -48,14 +49,15 @@ export interface PeerView {
 
 type Closer = () => Promise<void> | void;
 
-const CATALOG_FETCH_TIMEOUT_MS = 5000;
-
 export class Peer extends EventEmitter {
   private readonly closers: Closer[] = [];
   private stopping: Promise<void> | undefined;
   private discovery!: MdnsDiscovery;
   private store!: LocalStore;
   private compat: IndexMode | undefined;
+  private readonly warnings = new WarningGate();
+  /** Settles when the first index of the folder is done (the peer answers long before). */
+  indexed: Promise<void> = Promise.resolve();
   private mdnsOn = false;
   private transfer!: TransferService;
   readonly catalog: Catalog;
@@ -171,36 +173,36 @@ export class Peer extends EventEmitter {
       this.closers.push(() => discovery.stop());
       this.mdnsOn = true;
     }
-    await store.start();
-    publish();
+    transfer.attach({ catalog: this.catalog, lookup: (pid) => table.get(pid) });
+    // Indexing a large folder takes a while; discovery and commands answer meanwhile.
+    const indexing = store.start().then(publish);
+    this.indexed = indexing.catch((err: unknown) => this.warn(`indexing ${this.dir} failed: ${describeError(err)}`));
     const compat = this.compat;
     if (compat) {
+      // Index mode registers what the folder holds, so it waits for the index.
+      await indexing;
       store.on('change', () => void compat.refresh());
       await compat.start(this.ports.sender);
     }
-    transfer.attach({ catalog: this.catalog, lookup: (pid) => table.get(pid) });
   }
 
+  /** Repeats of one warning are held back for a while; warnings before anyone listens are kept. */
   private warn(msg: string): void {
-    this.emit('warning', msg);
+    if (!this.warnings.admit(msg)) return;
+    if (this.listenerCount('warning') > 0) this.emit('warning', msg);
+    else this.warnings.hold(msg);
   }
 
-  private async fetchCatalog(pid: PeerId, signal: AbortSignal): Promise<FetchedCatalog> {
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.on(event, listener);
+    if (event === 'warning') for (const m of this.warnings.drain()) this.emit('warning', m);
+    return this;
+  }
+
+  private fetchCatalog(pid: PeerId, signal: AbortSignal): Promise<FetchedCatalog> {
     const remote = this.discovery.table.get(pid);
-    if (!remote) throw new LanmeshError('NOT_FOUND', `peer ${pid} is gone`);
-    const conn = await dialFramed(remote.address, remote.ports.sender, { timeoutMs: CATALOG_FETCH_TIMEOUT_MS, signal });
-    try {
-      const res = await conn.request<{ peer: PeerId; rev: number; files: CatalogEntry[] }>(
-        { t: 'catalog.get' },
-        { timeoutMs: CATALOG_FETCH_TIMEOUT_MS, signal },
-      );
-      if (res.peer !== pid) {
-        throw new LanmeshError('BAD_MESSAGE', `${remote.address}:${remote.ports.sender} answered as ${res.peer}, expected ${pid}`);
-      }
-      return { rev: res.rev, files: res.files };
-    } finally {
-      conn.close();
-    }
+    if (!remote) return Promise.reject(new LanmeshError('NOT_FOUND', `peer ${pid} is gone`));
+    return fetchCatalog({ id: pid, address: remote.address, senderPort: remote.ports.sender }, signal);
   }
 
   peers(): PeerView[] {
@@ -224,18 +226,16 @@ export class Peer extends EventEmitter {
     return this.mdnsOn;
   }
 
-  localFileCount(): number {
-    return this.store.files().length;
-  }
-
   /** Starts fetching a file (name or id prefix) from every holder; progress comes as download:* events. */
   download(query: string): Promise<DownloadStart> {
     return this.transfer.download(query);
   }
 
   /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */
-  resumeDownloads(): Promise<void> {
-    return this.transfer.resumePartials();
+  async resumeDownloads(): Promise<void> {
+    // A partial whose file is already in the folder must not be fetched again: know the folder first.
+    await this.indexed;
+    await this.transfer.resumePartials();
   }
 
   downloads(): DownloadProgress[] {

@@ -2,6 +2,7 @@
 // Fed by the local store and by remote catalogs; knows nothing about sockets.
 import { EventEmitter } from 'node:events';
 import type { CatalogEntry, FileId, PeerId } from '../types.js';
+import { printable } from '../text.js';
 
 export interface Holder {
   peer: PeerId;
@@ -43,7 +44,9 @@ export class Catalog extends EventEmitter {
   }
 
   setRemote(peer: PeerId, peerName: string, entries: CatalogEntry[]): void {
-    this.byPeer.set(peer, { peerName, local: false, entries });
+    // Names from the network are display text from here on: made printable once, for every view.
+    const clean = entries.map((e) => ({ ...e, name: printable(e.name) }));
+    this.byPeer.set(peer, { peerName: printable(peerName), local: false, entries: clean });
     this.emit('change');
   }
 

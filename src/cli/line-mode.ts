@@ -27,6 +27,8 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
   peer.on('peer:down', onDown);
   peer.on('warning', onWarning);
   peer.on('notice', onNotice);
+  // Peers found while the peer was starting, before anyone listened.
+  for (const p of peer.peers()) write([`* peer up: ${p.name} ${p.address}`]);
   const downloads = downloadNotices(peer.dir, write);
   for (const [ev, fn] of downloads) peer.on(ev, fn);
   peer.resumeDownloads().catch((err: unknown) => onWarning(`cannot resume downloads: ${describeError(err)}`));

@@ -79,7 +79,8 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     const unusable = (why: string, cause?: unknown) =>
       new LanmeshError('FOLDER_UNUSABLE', `cannot use folder ${dir}: ${why}`, { cause });
     const st = await stat(dir).catch((e: unknown) => {
-      throw unusable(describeError(e), e);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw unusable(code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : describeError(e), e);
     });
     if (!st.isDirectory()) throw unusable('not a folder');
     await access(dir, constants.R_OK | constants.W_OK | constants.X_OK).catch((e: unknown) => {

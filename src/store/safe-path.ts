@@ -3,12 +3,13 @@
 import { lstat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { LanmeshError } from '../errors.js';
+import { UNPRINTABLE_RE } from '../text.js';
 
 /** Cap in UTF-8 bytes, below NAME_MAX (255) so uniqueName can still append " (n)". */
 export const MAX_NAME_BYTES = 200;
 
 // C0/C1 controls (NUL included) and bidi overrides, which can disguise an extension.
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_RE = UNPRINTABLE_RE;
 
 /** True when `p` is `root` or lies under it (both absolute, already resolved). */
 export function isInside(root: string, p: string): boolean {

@@ -65,4 +65,12 @@ test('find: exact name first, then a unique id prefix; ambiguous names return ev
   assert.equal(c.find('nothing'), []);
 });
 
+test('names from the network cannot break a line or drive the terminal', () => {
+  const c = new Catalog({ id: me, name: 'peer1' });
+  c.setRemote(p2, 'peer\u001b[2J2', [entry(idA, 'evil\n\nfake line\u001b[31mred\u202egnp.exe')]);
+  const [f] = c.files();
+  assert.is(f!.names[0], 'evil\uFFFD\uFFFDfake line\uFFFD[31mred\uFFFDgnp.exe');
+  assert.is(f!.holders[0]!.peerName, 'peer\uFFFD[2J2');
+});
+
 test.run();

@@ -1,0 +1,9 @@
+// Text from the network shown to a user: control characters (a newline would end a line-mode
+// answer early, an escape would drive the terminal) and bidi overrides (they can disguise an
+// extension) never reach a screen or a script.
+
+// eslint-disable-next-line no-control-regex
+export const UNPRINTABLE_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The string with every unprintable character replaced by U+FFFD. */
+export const printable = (s: string): string => s.replace(UNPRINTABLE_RE, '\uFFFD');
