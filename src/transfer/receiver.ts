@@ -24,7 +24,6 @@ export interface ReceiverInit {
 const HELLO_TIMEOUT_MS = 10_000;
 
 export class ReceiverPort {
-  private readonly conns = new Set<FramedConnection>();
   /** Chunk frames dropped because no outstanding request matched them (for tests and logs). */
   unknownChunks = 0;
 
@@ -44,20 +43,18 @@ export class ReceiverPort {
     return this.listener.port;
   }
 
-  async close(): Promise<void> {
-    for (const c of this.conns) c.close();
-    await this.listener.close();
+  /** The listener owns the accepted sockets: closing it ends every connection too. */
+  close(): Promise<void> {
+    return this.listener.close();
   }
 
   private accept(conn: FramedConnection): void {
-    this.conns.add(conn);
     const address = plainAddress(conn.remoteAddress);
     let peer: PeerId | undefined;
     const helloTimer = setTimeout(() => conn.close(), HELLO_TIMEOUT_MS);
     helloTimer.unref();
     conn.on('close', () => {
       clearTimeout(helloTimer);
-      this.conns.delete(conn);
       if (peer) this.init.onLinkDown?.(peer, address);
     });
     conn.on('warning', (err: Error) => this.init.onWarning(`receiver: data connection from ${address} dropped: ${describeError(err)}`));

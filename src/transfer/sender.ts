@@ -35,7 +35,6 @@ const SNIFF_TIMEOUT_MS = 30_000;
 const MAX_PIPELINED = 8;
 
 export class SenderPort {
-  private readonly conns = new Set<FramedConnection>();
 
   private constructor(private readonly listener: TcpListener, private readonly init: SenderInit) {}
 
@@ -53,9 +52,9 @@ export class SenderPort {
     return this.listener.port;
   }
 
-  async close(): Promise<void> {
-    for (const c of this.conns) c.close();
-    await this.listener.close();
+  /** The listener owns the accepted sockets: closing it ends every connection too. */
+  close(): Promise<void> {
+    return this.listener.close();
   }
 
   private async accept(socket: Socket): Promise<void> {
@@ -70,8 +69,6 @@ export class SenderPort {
       return;
     }
     const conn = new FramedConnection(socket, { initial: first, idleTimeoutMs: this.init.idleTimeoutMs });
-    this.conns.add(conn);
-    conn.on('close', () => this.conns.delete(conn));
     conn.on('warning', (err: Error) =>
       this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),
     );

@@ -5,7 +5,6 @@ import { FramedConnection } from '../wire/connection.js';
 import type { ControlMessage } from '../wire/messages.js';
 
 export class StubPort {
-  private readonly conns = new Set<FramedConnection>();
   private constructor(private readonly listener: TcpListener) {}
 
   static async start(port: number, host: string, role: string): Promise<StubPort> {
@@ -13,8 +12,6 @@ export class StubPort {
     const listener = await TcpListener.listen(port, host, role, (socket) => {
       if (!self) return socket.destroy();
       const conn = new FramedConnection(socket);
-      self.conns.add(conn);
-      conn.on('close', () => self?.conns.delete(conn));
       conn.on('warning', () => conn.close());
       conn.on('control', (msg: ControlMessage) => {
         const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
@@ -31,8 +28,8 @@ export class StubPort {
     return this.listener.port;
   }
 
-  async close(): Promise<void> {
-    for (const c of this.conns) c.close();
-    await this.listener.close();
+  /** The listener owns the accepted sockets: closing it ends every connection too. */
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }
