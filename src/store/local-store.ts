@@ -11,6 +11,7 @@ import { Hasher, type FileHasher } from './hasher.js';
 import { ManifestCache } from './manifest-cache.js';
 import { META_DIR, OFFERED_FOLDERS, isIgnoredName, scanFolder } from './scan.js';
 import { FolderWatch } from './watch.js';
+import { acquireFolderLock, type FolderLock } from './folder-lock.js';
 import { FileIndex, type LocalFile } from './file-index.js';
 import { isInside } from './safe-path.js';
 import { logger } from '../log.js';
@@ -63,6 +64,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     readonly dir: string,
     private readonly realDir: string,
     private readonly init: LocalStoreInit,
+    private readonly lock: FolderLock,
   ) {
     super();
     this.chunkSize = init.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -95,7 +97,8 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
         throw unusable(describeError(e), e);
       }
     }
-    return new LocalStore(dir, await realpath(dir), init);
+    const lock = await acquireFolderLock(dir, join(dir, META_DIR));
+    return new LocalStore(dir, await realpath(dir), init, lock);
   }
 
   /** First scan and hashing, then watching; resolves when the initial index is complete. Idempotent. */
@@ -216,6 +219,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       await this.index?.idle();
       if (!this.init.hasher) await this.hasher.close();
       await this.saveCache();
+      await this.lock.release();
     })();
     return this.closing;
   }

@@ -1,5 +1,5 @@
 // A bound, announced port whose behaviour comes later (distributor, distributee): every request
-// gets a clear UNSUPPORTED error frame instead of silence.
+// gets a clear UNSUPPORTED error frame instead of silence, and the connection ends.
 import { TcpListener } from './tcp-listener.js';
 import { FramedConnection } from '../wire/connection.js';
 import type { ControlMessage } from '../wire/messages.js';
@@ -13,11 +13,14 @@ export class StubPort {
       if (!self) return socket.destroy();
       const conn = new FramedConnection(socket);
       conn.on('warning', () => conn.close());
-      conn.on('control', (msg: ControlMessage) => {
+      // One answer, then the connection ends: there is nothing more to say, and a client that
+      // keeps sending without reading must not make us queue answers without bound.
+      conn.once('control', (msg: ControlMessage) => {
+        conn.pause();
         const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
         conn
           .send({ t: 'error', rid, code: 'UNSUPPORTED', message: `the ${role} port does not support '${msg.t}' yet` })
-          .catch(() => conn.close());
+          .then(() => conn.end(), () => conn.close());
       });
     });
     self = new StubPort(listener);

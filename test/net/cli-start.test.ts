@@ -10,6 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freePortRange } from '../support/free-port.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { isIsolatedNetwork } from '../support/isolation.js';
+import { startPeer } from '../support/peer-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
@@ -91,5 +93,26 @@ test('any of the four ports in use: one line naming it, nothing left bound', wit
     await tmp.remove();
   }
 }));
+
+// This one starts a real peer (and so discovery): only inside a private namespace.
+if (isIsolatedNetwork()) {
+  test('a second peer on a folder in use: one line naming the running one, exit 1', withTimeout(30_000, async () => {
+    const tmp = await makeTmpDir();
+    const first = await startPeer({ dir: tmp.path, port: await freePortRange(4, '0.0.0.0'), name: 'first' });
+    try {
+      const r = await run(['-t', String(await freePortRange(4, '0.0.0.0')), '--dir', tmp.path]);
+      assert.is(r.code, 1);
+      assert.ok(oneLine(r.stderr), r.stderr);
+      assert.match(r.stderr, new RegExp(`in use by a running lanmesh \\(pid \\d+\\)`));
+      // The first peer is unharmed and still answers.
+      assert.match((await first.command('peers'))[0]!, /^0 peers$/);
+    } finally {
+      await first.close();
+      await tmp.remove();
+    }
+  }));
+} else {
+  console.log('SKIP folder-in-use test: not in an isolated network namespace');
+}
 
 test.run();

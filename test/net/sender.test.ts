@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { SenderPort, type CatalogSource } from '../../src/transfer/sender.js';
+import { StubPort } from '../../src/transfer/stub-port.js';
 import { encodeControl, FrameDecoder } from '../../src/wire/frame.js';
 import { asFileId, asPeerId, type CatalogEntry } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
@@ -62,6 +63,33 @@ test('pipelined requests are answered in order, and not buffered without bound',
   } finally {
     sock.destroy();
     await sender.close();
+  }
+}));
+
+test('a stub port answers once with UNSUPPORTED and ends the connection, however much is sent', withTimeout(15_000, async () => {
+  const stub = await StubPort.start(0, '127.0.0.1', 'distributor');
+  const sock = connect(stub.port, '127.0.0.1');
+  try {
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const frames: { t: string; code?: string; rid?: number }[] = [];
+    const dec = new FrameDecoder();
+    sock.on('data', (b: Buffer) => {
+      for (const f of dec.push(b)) if (f.kind === 'control') frames.push(JSON.parse(f.body.toString()));
+    });
+    sock.on('error', () => {});
+    const ended = new Promise<void>((r) => sock.once('close', () => r()));
+    // Keep sending until the server hangs up (a flood that used to queue an answer per frame).
+    const batch = Buffer.concat(Array.from({ length: 1000 }, (_, i) => encodeControl({ t: 'catalog.get', rid: i + 1 })));
+    let closed = false;
+    void ended.then(() => (closed = true));
+    for (let i = 0; i < 200 && !closed; i++) {
+      if (!sock.write(batch)) await Promise.race([new Promise((r) => sock.once('drain', r)), ended]);
+    }
+    await ended;
+    assert.equal(frames, [{ t: 'error', rid: 1, code: 'UNSUPPORTED', message: "the distributor port does not support 'catalog.get' yet" }]);
+  } finally {
+    sock.destroy();
+    await stub.close();
   }
 }));
 

@@ -34,6 +34,8 @@ await store.start();
 const running = { threads: threads(), watches: watches(), files: store.files().length };
 await store.close();
 await store.close();
+// A just-settled fs promise is still listed until the loop turns once.
+await new Promise((r) => setImmediate(r));
 const closed = { threads: threads(), watches: watches(), resources: process.getActiveResourcesInfo() };
 process.stdout.write(JSON.stringify({ base, running, closed }));
 `;
