@@ -12,6 +12,9 @@ export interface Holder {
   local: boolean;
   /** Base64 bitfield when the holder has only some chunks. */
   have?: string;
+  /** The size and chunk size this holder claims (equal to the file's for every listed holder). */
+  size: number;
+  chunkSize: number;
 }
 
 export interface MeshFile {
@@ -21,8 +24,19 @@ export interface MeshFile {
   /** Distinct names, most common first. */
   names: string[];
   holders: Holder[];
+  /**
+   * Holders whose entry for this id gives another size or chunk size: left out of `holders` (a wrong
+   * chunk count would break every bitfield), kept so a manifest (verified against the id) can still be asked of them.
+   */
+  conflicting: Holder[];
   /** True when this peer holds the whole file. */
   local: boolean;
+}
+
+/** A file's shape: what decides its chunk count. */
+export interface FileShape {
+  size: number;
+  chunkSize: number;
 }
 
 interface PeerCatalog {
@@ -33,6 +47,8 @@ interface PeerCatalog {
 
 export class Catalog extends EventEmitter {
   private readonly byPeer = new Map<PeerId, PeerCatalog>();
+  /** Shapes known from a manifest verified against the id: they win over any peer's claim. */
+  private readonly confirmed = new Map<FileId, FileShape>();
 
   constructor(private readonly self: { id: PeerId; name: string }) {
     super();
@@ -54,39 +70,64 @@ export class Catalog extends EventEmitter {
     if (this.byPeer.delete(peer)) this.emit('change');
   }
 
+  /** The shape of `id` from its verified manifest: entries that disagree are conflicting from now on. */
+  confirm(id: FileId, shape: FileShape): void {
+    const known = this.confirmed.get(id);
+    if (known && sameShape(known, shape)) return;
+    this.confirmed.set(id, { size: shape.size, chunkSize: shape.chunkSize });
+    this.emit('change');
+  }
+
   /** Number of files a peer offers (undefined when its catalog was not fetched yet). */
   fileCount(peer: PeerId): number | undefined {
     return this.byPeer.get(peer)?.entries.length;
   }
 
   files(): MeshFile[] {
-    const byId = new Map<FileId, { file: MeshFile; nameCounts: Map<string, number> }>();
+    const byId = new Map<FileId, { holders: Holder[]; names: string[][] }>();
     for (const [peer, cat] of this.byPeer) {
       for (const e of cat.entries) {
         let slot = byId.get(e.id);
-        if (!slot) {
-          slot = {
-            file: { id: e.id, size: e.size, chunkSize: e.chunkSize, names: [], holders: [], local: false },
-            nameCounts: new Map(),
-          };
-          byId.set(e.id, slot);
-        }
+        if (!slot) byId.set(e.id, (slot = { holders: [], names: [] }));
         // One peer may hold the same bytes under two names: count it once as a holder.
-        slot.nameCounts.set(e.name, (slot.nameCounts.get(e.name) ?? 0) + 1);
-        if (slot.file.holders.some((h) => h.peer === peer)) continue;
-        slot.file.holders.push({ peer, peerName: cat.peerName, name: e.name, local: cat.local, have: e.have });
-        if (cat.local && e.have === undefined) slot.file.local = true;
+        const at = slot.holders.findIndex((h) => h.peer === peer);
+        if (at >= 0) {
+          if (sameShape(slot.holders[at]!, e)) slot.names[at]!.push(e.name);
+          continue;
+        }
+        slot.holders.push({ peer, peerName: cat.peerName, name: e.name, local: cat.local, have: e.have, size: e.size, chunkSize: e.chunkSize });
+        slot.names.push([e.name]);
       }
     }
     const out: MeshFile[] = [];
-    for (const { file, nameCounts } of byId.values()) {
-      file.names = [...nameCounts.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([n]) => n);
-      file.holders.sort((a, b) => a.peerName.localeCompare(b.peerName));
-      out.push(file);
+    for (const [id, { holders: all, names }] of byId) {
+      const shape = this.shapeOf(id, all);
+      const nameCounts = new Map<string, number>();
+      all.forEach((h, i) => {
+        if (sameShape(h, shape)) for (const n of names[i]!) nameCounts.set(n, (nameCounts.get(n) ?? 0) + 1);
+      });
+      const holders = all.filter((h) => sameShape(h, shape)).sort((a, b) => a.peerName.localeCompare(b.peerName));
+      const conflicting = all.filter((h) => !sameShape(h, shape));
+      const sorted = [...nameCounts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([n]) => n);
+      const local = holders.some((h) => h.local && h.have === undefined);
+      out.push({ id, size: shape.size, chunkSize: shape.chunkSize, names: sorted, holders, conflicting, local });
     }
     return out.sort((a, b) => a.names[0]!.localeCompare(b.names[0]!) || a.id.localeCompare(b.id));
+  }
+
+  /** Verified shape, else this peer's own (it hashed the bytes), else the most holders' claim (first seen on a tie). */
+  private shapeOf(id: FileId, holders: Holder[]): FileShape {
+    const confirmed = this.confirmed.get(id);
+    if (confirmed) return confirmed;
+    const own = holders.find((h) => h.local);
+    if (own) return own;
+    let best = holders[0]!;
+    let bestVotes = 0;
+    for (const h of holders) {
+      const votes = holders.filter((o) => sameShape(o, h)).length;
+      if (votes > bestVotes) [best, bestVotes] = [h, votes];
+    }
+    return best;
   }
 
   /**
@@ -101,4 +142,8 @@ export class Catalog extends EventEmitter {
     if (/^[0-9a-f]{4,64}$/.test(q)) return all.filter((f) => f.id.startsWith(q));
     return [];
   }
+}
+
+function sameShape(a: FileShape, b: FileShape): boolean {
+  return a.size === b.size && a.chunkSize === b.chunkSize;
 }

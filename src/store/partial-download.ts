@@ -6,7 +6,7 @@ import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'n
 import { join } from 'node:path';
 import { LanmeshError } from '../errors.js';
 import { logger } from '../log.js';
-import { FILE_ID_RE, type ChunkIndex, type Manifest } from '../types.js';
+import { FILE_ID_RE, type ChunkIndex, type FileId, type Manifest } from '../types.js';
 import { Bitfield } from './bitfield.js';
 import { chunkRange, computeFileId, sha256Hex } from './manifest.js';
 import {
@@ -115,6 +115,12 @@ export class PartialDownload {
       }
     }
     return out;
+  }
+
+  /** Deletes the partial download of `id` (not open anywhere): the file is held whole already. */
+  static async remove(peerDir: string, id: FileId): Promise<void> {
+    if (!FILE_ID_RE.test(id)) throw new LanmeshError('BAD_MESSAGE', `not a file id: ${id}`);
+    await rm(join(partialRoot(peerDir), id), { recursive: true, force: true });
   }
 
   /** A copy of the chunks held now (readable with readChunk). */

@@ -1,7 +1,7 @@
 // The shapes a download reports (events on the Peer, for line mode and the Ink UI alike).
 import type { FileId, PeerId } from '../types.js';
 
-/** connecting: dialling holders; running: at least one holder connected; waiting: none reachable (resumes by itself). */
+/** connecting: dialling holders; running: a connected holder can send a missing chunk; waiting: none can (resumes by itself). */
 export type DownloadState = 'connecting' | 'running' | 'waiting' | 'verifying' | 'done' | 'failed' | 'closed';
 
 export interface DownloadProgress {

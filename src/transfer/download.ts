@@ -22,6 +22,10 @@ export interface DownloadInit {
   window?: number;
   /** A holder with requests outstanding and no data for this long is dropped and redialled (default 20 s). */
   stallMs?: number;
+  /** Stalls, refusals and chunk.missing replies in a row (no verified chunk between) before a holder is dropped (default 3). */
+  maxStrikes?: number;
+  /** Something a holder sent could not be used (it is dropped from this download). */
+  onWarning?: (msg: string) => void;
   now?: () => number;
 }
 
@@ -41,6 +45,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private sched: Scheduler;
   private readonly sessions = new Map<PeerId, HolderSession>();
   private readonly banned = new Map<PeerId, DroppedHolder>();
+  /** Strikes per holder since its last verified chunk. */
+  private readonly strikes = new Map<PeerId, number>();
   private readonly writing = new Map<ChunkIndex, Promise<boolean>>();
   private readonly tally: DownloadTally;
   private readonly now: () => number;
@@ -79,6 +85,10 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (this.isOver()) return;
     const seen = new Set<PeerId>();
     for (const info of list) {
+      if (info.have !== 'all' && info.have.length !== this.manifest.hashes.length) {
+        this.init.onWarning?.(`${info.name} offers ${info.have.length} chunks of ${this.manifest.name}, which has ${this.manifest.hashes.length}; ignored`);
+        continue;
+      }
       seen.add(info.peer);
       if (this.banned.has(info.peer)) continue;
       const s = this.sessions.get(info.peer);
@@ -125,35 +135,58 @@ export class Download extends EventEmitter<DownloadEvents> {
     await this.partial.close();
   }
 
+  /**
+   * Every hook runs on network input: whatever it throws drops that holder (with a warning) and never
+   * escapes into the socket or timer callback that called it.
+   */
   private makeHooks(): SessionHooks {
+    const guard = <A extends unknown[]>(fn: (s: HolderSession, ...a: A) => void) => (s: HolderSession, ...a: A): void => {
+      try {
+        fn(s, ...a);
+      } catch (e) {
+        this.init.onWarning?.(`download ${this.manifest.name}: ${s.info.name} dropped: ${describeError(e)}`);
+        this.dropHolder(s.peer, `sent something unusable: ${describeError(e)}`);
+      }
+    };
     return {
       fileId: this.manifest.id,
       receiverPort: this.init.receiverPort,
       tokens: this.init.tokens,
       now: () => this.now(),
-      onReady: (s) => {
+      onReady: guard((s) => {
         this.sched.addHolder(s.peer, s.info.have);
         this.pump();
-      },
-      onLost: (s) => {
+      }),
+      onLost: guard((s, why: string, refused: boolean) => {
         this.sched.removeHolder(s.peer);
+        if (refused) this.strike(s.peer, why);
         this.pump();
-      },
-      onChunk: (s, index, data) => void this.accept(s.peer, index, data),
-      onMissing: (s, index) => {
+      }),
+      onChunk: guard((s, index: ChunkIndex, data: Buffer) => void this.accept(s.peer, index, data)),
+      onMissing: guard((s, index: ChunkIndex) => {
         // It lacks that chunk after all: never ask it again (until the catalog says otherwise).
         this.sched.onFailure(s.peer, index);
         const have = s.info.have === 'all' ? Bitfield.full(this.manifest.hashes.length) : s.info.have.clone();
         have.clear(index);
         s.info = { ...s.info, have };
         this.sched.updateHolder(s.peer, have);
-        this.pump();
-      },
-      onBusy: (s, chunks) => {
+        if (!this.strike(s.peer, `does not have chunk ${index} it offered`)) this.pump();
+      }),
+      onBusy: guard((s, chunks: ChunkIndex[]) => {
         for (const i of chunks) this.sched.onFailure(s.peer, i);
         s.pausedUntil = this.now() + TICK_MS;
-      },
+      }),
     };
+  }
+
+  /** One more strike against a holder; at maxStrikes it is dropped from this download. True when dropped. */
+  private strike(peer: PeerId, why: string): boolean {
+    if (this.isOver() || this.banned.has(peer)) return false;
+    const n = (this.strikes.get(peer) ?? 0) + 1;
+    this.strikes.set(peer, n);
+    if (n < (this.init.maxStrikes ?? 3)) return false;
+    this.dropHolder(peer, `${why} (${n} times in a row, no chunk delivered in between)`);
+    return true;
   }
 
   private startTimer(): void {
@@ -212,6 +245,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     if (this.isOver()) return true;
     this.tally.stored(index, data.length);
+    this.strikes.delete(peer);
     const { duplicateOf } = this.sched.onChunk(peer, index, data.length, this.now());
     for (const other of duplicateOf ?? []) this.sessions.get(other as PeerId)?.cancel(index);
     this.init.onStored?.();
@@ -236,8 +270,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (this.isOver()) return;
     const now = this.now();
     const stallMs = this.init.stallMs ?? 20_000;
-    for (const s of this.sessions.values()) {
-      if (s.state === 'ready' && s.inFlight > 0 && now - s.lastProgress > stallMs) s.lose(`no data for ${Math.round((now - s.lastProgress) / 1000)} s`);
+    for (const s of [...this.sessions.values()]) {
+      if (s.state !== 'ready' || s.inFlight === 0 || now - s.lastProgress <= stallMs) continue;
+      const why = `sent no data for ${Math.round((now - s.lastProgress) / 1000)} s`;
+      s.lose(why);
+      this.strike(s.peer, why);
     }
     this.pump();
     const p = this.progress();
@@ -247,18 +284,32 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
   }
 
+  /** running needs a connected holder that can send a chunk still missing; merely connected is waiting. */
   private updateState(): void {
     if (this.isOver()) return;
-    let ready = 0;
+    let serving = 0;
     let trying = 0;
     for (const s of this.sessions.values()) {
-      if (s.state === 'ready') ready++;
-      else if (s.state === 'connecting' && s.failures === 0) trying++;
+      if (s.state === 'ready' && this.sched.fetchable(s.peer)) serving++;
+      else if (s.state === 'connecting' && s.failures === 0 && this.offers(s.info.have)) trying++;
     }
-    const next: DownloadState = ready > 0 ? 'running' : trying > 0 ? 'connecting' : 'waiting';
+    const next: DownloadState = serving > 0 ? 'running' : trying > 0 ? 'connecting' : 'waiting';
     if (next === this.st) return;
     this.st = next;
     this.emit('state', next, this.progress());
+  }
+
+  private offers(have: Bitfield | 'all'): boolean {
+    const done = this.tally.done;
+    if (have === 'all') return !done.isComplete();
+    for (let i = 0; i < have.length; i++) if (have.has(i) && !done.has(i)) return true;
+    return false;
+  }
+
+  /** Bytes arrived on this holder's data connection: it is working on our requests, however slowly. */
+  linkActive(peer: PeerId, address: string): void {
+    const s = this.sessions.get(peer);
+    if (s && s.info.address === address && s.inFlight > 0) s.lastProgress = this.now();
   }
 
   private async finish(): Promise<void> {

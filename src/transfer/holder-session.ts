@@ -22,8 +22,11 @@ export interface SessionHooks {
   now: () => number;
   /** Connected: the holder can take requests. */
   onReady(s: HolderSession): void;
-  /** Lost (closed, stalled, refused): its outstanding requests are void. Not called after close(). */
-  onLost(s: HolderSession, why: string): void;
+  /**
+   * Lost (closed, stalled, refused): its outstanding requests are void. Not called after close().
+   * `refused`: the holder answered a request with an error (not BUSY), which counts against it.
+   */
+  onLost(s: HolderSession, why: string, refused: boolean): void;
   onChunk(s: HolderSession, index: ChunkIndex, data: Buffer): void;
   onMissing(s: HolderSession, index: ChunkIndex): void;
   /** chunks.get answered BUSY: these chunks were not taken. */
@@ -48,6 +51,8 @@ export class HolderSession {
   pausedUntil = 0;
   private conn: FramedConnection | undefined;
   private readonly outstanding = new Map<string, Set<ChunkIndex>>();
+  /** Requests given up on by lose(): the holder is told to drop them (chunks.cancel) once reconnected. */
+  private abandoned: { token: string; chunks: ChunkIndex[] }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly ac = new AbortController();
 
@@ -65,7 +70,7 @@ export class HolderSession {
   }
 
   start(): void {
-    void this.connect();
+    this.connectSafely();
   }
 
   /** Ask the holder to stream these chunks to our receiver port under a fresh token. */
@@ -99,7 +104,7 @@ export class HolderSession {
           this.hooks.onBusy(this, back);
           return;
         }
-        this.lose(`request refused: ${describeError(err)}`);
+        this.lose(`request refused: ${describeError(err)}`, true);
       });
   }
 
@@ -124,16 +129,19 @@ export class HolderSession {
   }
 
   /** Treat the holder as lost (stalled, bad reply) and reconnect after a backoff. */
-  lose(why: string): void {
+  lose(why: string, refused = false): void {
     if (this.state !== 'ready') return;
     const conn = this.conn;
     this.conn = undefined;
+    for (const [token, pending] of this.outstanding) {
+      if (pending.size > 0) this.abandoned.push({ token, chunks: [...pending] });
+    }
     this.retireAll();
     conn?.close();
     this.failures++;
     this.lastError = why;
-    this.hooks.onLost(this, why);
     this.backoff();
+    this.hooks.onLost(this, why, refused);
   }
 
   /** For good (holder gone, banned, download over): cancels what is outstanding, then closes. */
@@ -190,10 +198,25 @@ export class HolderSession {
       if (this.conn === conn) this.lose(err ? describeError(err) : 'connection closed');
     });
     conn.on('warning', () => undefined);
+    // Its upload queue may still hold what we gave up on: without this it sends those first (and we drop them).
+    for (const { token, chunks } of this.abandoned.splice(0)) {
+      conn.send({ t: 'chunks.cancel', token, chunks }).catch(() => undefined);
+    }
     this.state = 'ready';
     this.failures = 0;
     this.lastError = undefined;
     this.hooks.onReady(this);
+  }
+
+  /** connect() never rejects into the void: whatever goes wrong is this holder's failure, with a retry. */
+  private connectSafely(): void {
+    this.connect().catch((e: unknown) => {
+      if (this.isClosed()) return;
+      if (this.state === 'ready') return this.lose(`cannot use this holder: ${describeError(e)}`);
+      this.failures++;
+      this.lastError = describeError(e);
+      this.backoff();
+    });
   }
 
   /** A method, so checks after an await are not narrowed away by the compiler. */
@@ -205,7 +228,7 @@ export class HolderSession {
     if (this.state === 'closed') return;
     this.state = 'backoff';
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, this.failures - 1));
-    this.timer = setTimeout(() => void this.connect(), delay);
+    this.timer = setTimeout(() => this.connectSafely(), delay);
     this.timer.unref();
   }
 }

@@ -2,7 +2,7 @@
 // sender port to dial and the chunks each has; and the `where` report (every holder, this peer too).
 import type { MeshFile } from '../catalog/catalog.js';
 import { Bitfield } from '../store/bitfield.js';
-import type { PeerId, PortSet } from '../types.js';
+import type { Manifest, PeerId, PortSet } from '../types.js';
 import type { HolderInfo } from './holder-session.js';
 
 /** A peer as discovery knows it: where its ports are. */
@@ -29,15 +29,29 @@ export interface WhereReport {
   holders: WhereHolder[];
 }
 
-/** Remote holders with something to offer; a bitfield that does not decode is skipped with a warning. */
-export function remoteHolders(file: MeshFile | undefined, self: PeerId, lookup: PeerLookup, warn: (m: string) => void): HolderInfo[] {
+/**
+ * Remote holders with something to offer. With the download's manifest (verified against the id) its
+ * chunk count rules: a holder claiming another size or chunk size, or whose bitfield does not decode to
+ * exactly that many chunks, is skipped with a warning (its bits would point at other chunks).
+ */
+export function remoteHolders(
+  file: MeshFile | undefined,
+  self: PeerId,
+  lookup: PeerLookup,
+  warn: (m: string) => void,
+  manifest?: Pick<Manifest, 'size' | 'chunkSize' | 'hashes'>,
+): HolderInfo[] {
   if (!file) return [];
-  const chunks = Math.ceil(file.size / file.chunkSize);
+  const chunks = manifest ? manifest.hashes.length : Math.ceil(file.size / file.chunkSize);
   const out: HolderInfo[] = [];
   for (const h of file.holders) {
     if (h.local || h.peer === self) continue;
     const at = lookup(h.peer);
     if (!at) continue;
+    if (manifest && (h.size !== manifest.size || h.chunkSize !== manifest.chunkSize)) {
+      warn(`${h.peerName} advertises ${h.name} with another size (${h.size} B in chunks of ${h.chunkSize} B); ignored`);
+      continue;
+    }
     let have: Bitfield | 'all' = 'all';
     if (h.have !== undefined) {
       const bits = decodeHave(h.have, chunks);

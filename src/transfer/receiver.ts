@@ -17,6 +17,8 @@ export interface ReceiverInit {
   onWarning: (msg: string) => void;
   /** A seeder's data connection closed: chunks it still owed will not come on it. */
   onLinkDown?: (peer: PeerId, address: string) => void;
+  /** Bytes arrived on a seeder's data connection (progress finer than whole chunks, for stall checks). */
+  onBytes?: (peer: PeerId, address: string) => void;
   idleTimeoutMs?: number;
 }
 
@@ -33,7 +35,10 @@ export class ReceiverPort {
     let self: ReceiverPort | undefined;
     const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s) => {
       if (!self) return s.destroy();
-      self.accept(new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs }));
+      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs });
+      self.accept(conn);
+      // The connection paused the socket first: this listener does not switch it to flowing mode.
+      s.on('data', () => self?.bytesFrom(conn));
     });
     self = new ReceiverPort(listener, init);
     return self;
@@ -46,6 +51,13 @@ export class ReceiverPort {
   /** The listener owns the accepted sockets: closing it ends every connection too. */
   close(): Promise<void> {
     return this.listener.close();
+  }
+
+  private readonly peers = new WeakMap<FramedConnection, PeerId>();
+
+  private bytesFrom(conn: FramedConnection): void {
+    const peer = this.peers.get(conn);
+    if (peer) this.init.onBytes?.(peer, plainAddress(conn.remoteAddress));
   }
 
   private accept(conn: FramedConnection): void {
@@ -61,6 +73,7 @@ export class ReceiverPort {
     conn.on('control', (msg: ControlMessage) => {
       if (msg.t === 'data.hello' && !peer) {
         peer = msg.peer;
+        this.peers.set(conn, peer);
         clearTimeout(helloTimer);
         return;
       }

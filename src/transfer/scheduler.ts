@@ -192,6 +192,15 @@ export class Scheduler {
     rec.rate = (rec.rate ?? 0) / 2;
   }
 
+  /** The holder (connected, not banned) has a chunk not verified yet: pending or in flight anywhere. */
+  fetchable(holderId: string): boolean {
+    const h = this.holders.get(holderId);
+    if (!h) return false;
+    if (h.have === 'all') return !this.done.isComplete();
+    for (let i = 0; i < this.chunkCount; i++) if (h.have.has(i) && !this.done.has(i)) return true;
+    return false;
+  }
+
   isDone(): boolean {
     return this.done.isComplete();
   }

@@ -33,6 +33,8 @@ export interface TransferInit {
   /** Chunks in flight per holder for the fastest holder (default 8). */
   window?: number;
   stallMs?: number;
+  /** Stalls or refusals in a row before a holder is dropped from a download (default 3). */
+  maxStrikes?: number;
 }
 
 export interface TransferEvents {
@@ -93,6 +95,9 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onLinkDown: (peer, address) => {
         for (const d of this.downloads.values()) d.linkDown(peer, address);
       },
+      onBytes: (peer, address) => {
+        for (const d of this.downloads.values()) d.linkActive(peer, address);
+      },
     });
     return this.receiver;
   }
@@ -107,24 +112,29 @@ export class TransferService extends EventEmitter<TransferEvents> {
   async download(query: string): Promise<DownloadStart> {
     const { catalog } = this.attached();
     const file = resolveFile(catalog, query);
-    if (file.local) throw new LanmeshError('BAD_COMMAND', `${chosenName(file, query)} is already here (id ${file.id.slice(0, 12)})`);
-    const running = this.downloads.get(file.id);
-    if (running || this.starting.has(file.id)) {
-      throw new LanmeshError('BAD_COMMAND', `${chosenName(file, query)} is already downloading${running ? ` (${running.progress().percent}%)` : ''}`);
-    }
+    this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
     try {
       const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning })).find((p) => p.manifest.id === file.id);
       let manifest: Manifest;
       if (onDisk) manifest = onDisk.manifest;
       else {
-        const holders = this.holders(file).sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
-        manifest = { ...(await fetchManifest(file.id, holders.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })))), name: chosenName(file, query) };
+        // Conflicting holders too: the manifest is verified against the id, whoever sends it.
+        const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] })
+          .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
+        manifest = { ...(await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })))), name: chosenName(file, query) };
       }
       return await this.begin(manifest, 'command');
     } finally {
       this.starting.delete(file.id);
     }
+  }
+
+  /** BAD_COMMAND when `id` is here already or downloading (also checked again after every await of a start). */
+  private refuseTwice(id: FileId, name: string, local = false): void {
+    if (local || this.init.store.byId(id)) throw new LanmeshError('BAD_COMMAND', `${name} is already here (id ${id.slice(0, 12)})`);
+    const running = this.downloads.get(id);
+    if (running) throw new LanmeshError('BAD_COMMAND', `${name} is already downloading (${running.progress().percent}%)`);
   }
 
   where(query: string): WhereReport {
@@ -170,25 +180,41 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.attached();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
-      if (this.closed || this.downloads.has(info.manifest.id)) continue;
-      if (this.init.store.byId(info.manifest.id)) continue;
+      const id = info.manifest.id;
+      if (this.closed || this.downloads.has(id) || this.starting.has(id)) continue;
+      if (this.init.store.byId(id)) {
+        // Finished before (a crash between placing the file and deleting the partial): only a leftover.
+        await PartialDownload.remove(this.init.store.dir, id).catch((e: unknown) => this.init.onWarning(`cannot delete the leftover partial of ${info.manifest.name}: ${describeError(e)}`));
+        continue;
+      }
+      this.starting.add(id);
       try {
         await this.begin(info.manifest, 'resume');
       } catch (e) {
         this.init.onWarning(`cannot resume ${info.manifest.name}: ${describeError(e)}`);
+      } finally {
+        this.starting.delete(id);
       }
     }
   }
 
+  /** The caller holds `starting` for this id; whatever finished or started meanwhile is checked again here. */
   private async begin(manifest: Manifest, via: DownloadStart['via']): Promise<DownloadStart> {
     const { store } = this.init;
     const receiverPort = this.receiver?.port;
     if (receiverPort === undefined) throw new LanmeshError('IO', 'the receiver port is not bound');
+    if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
+    this.refuseTwice(manifest.id, manifest.name);
     const pd = await PartialDownload.open(store.dir, manifest, { warn: this.init.onWarning });
-    if (this.closed) {
+    try {
+      if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
+      this.refuseTwice(manifest.id, manifest.name);
+    } catch (e) {
       await pd.close();
-      throw new LanmeshError('IO', 'transfers are closing');
+      throw e;
     }
+    // The manifest is verified against the id: catalog entries that disagree with it stop counting.
+    this.env?.catalog.confirm(manifest.id, manifest);
     const d = new Download({
       partial: pd,
       downloadsDir: join(store.dir, 'downloads'),
@@ -196,6 +222,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
       receiverPort,
       window: this.init.window,
       stallMs: this.init.stallMs,
+      maxStrikes: this.init.maxStrikes,
+      onWarning: this.init.onWarning,
       onStored: () => this.source.progressed(),
     });
     this.downloads.set(d.id, d);
@@ -209,7 +237,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       this.emit('download:failed', { id: d.id, name, error: describeError(err) });
     });
     d.on('done', (summary) => void this.completed(d, summary));
-    const holders = this.holders(this.meshFile(d.id));
+    const holders = this.holders(this.meshFile(d.id), manifest);
     const start: DownloadStart = {
       id: d.id,
       name,
@@ -225,12 +253,13 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private async completed(d: Download, summary: DownloadSummary): Promise<void> {
-    this.forget(d);
     try {
       await this.init.store.addFile(summary.path, d.manifest);
     } catch (e) {
       this.init.onWarning(`downloaded ${relative(this.init.store.dir, summary.path)} but cannot offer it yet: ${describeError(e)}`);
     }
+    // Only now: until the store holds the file, `download` again must see it as still running.
+    this.forget(d);
     this.emit('download:done', summary);
   }
 
@@ -239,14 +268,21 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.source.removePartial(d.id);
   }
 
-  private holders(file: MeshFile | undefined): HolderInfo[] {
-    return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning) : [];
+  private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
+    return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning, manifest) : [];
   }
 
+  /** A catalog listener: whatever the network said, nothing may throw out of it. */
   private readonly onCatalog = (): void => {
-    if (this.downloads.size === 0) return;
-    const files = new Map(this.attached().catalog.files().map((f) => [f.id, f]));
-    for (const d of this.downloads.values()) d.setHolders(this.holders(files.get(d.id)));
+    if (this.downloads.size === 0 || !this.env || this.closed) return;
+    const files = new Map(this.env.catalog.files().map((f) => [f.id, f]));
+    for (const d of this.downloads.values()) {
+      try {
+        d.setHolders(this.holders(files.get(d.id), d.manifest));
+      } catch (e) {
+        this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
+      }
+    }
   };
 
   private meshFile(id: FileId): MeshFile | undefined {

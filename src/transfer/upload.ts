@@ -26,6 +26,8 @@ export interface UploadInit {
   maxQueuedPerLink?: number;
   /** Data connections open at once before requests get BUSY (default 64). */
   maxLinks?: number;
+  /** Data connections to one address (one host, many receiver ports) before its requests get BUSY (default 4). */
+  maxLinksPerAddress?: number;
   dialTimeoutMs?: number;
   idleTimeoutMs?: number;
 }
@@ -57,6 +59,8 @@ interface Link {
 export class UploadManager {
   private readonly links = new Map<string, Link>();
   private readonly dialing = new Map<string, Promise<Link>>();
+  /** Address of each key in `dialing`, so the per-address cap counts links still being dialled. */
+  private readonly dialingAddress = new Map<string, string>();
   private readonly slots: Slots;
   private closed = false;
   /** Totals since start, for tests and the bench. */
@@ -112,6 +116,14 @@ export class UploadManager {
     if (this.links.size + this.dialing.size >= maxLinks) {
       return Promise.reject(new LanmeshError('BUSY', `already uploading to ${maxLinks} peers`));
     }
+    // One host opening many receiver ports must not take every link from the others.
+    const perAddress = this.init.maxLinksPerAddress ?? 4;
+    let fromAddress = 0;
+    for (const l of this.links.values()) if (l.address === address) fromAddress++;
+    for (const a of this.dialingAddress.values()) if (a === address) fromAddress++;
+    if (fromAddress >= perAddress) {
+      return Promise.reject(new LanmeshError('BUSY', `already uploading to ${perAddress} ports at ${address}`));
+    }
     p = (async () => {
       const conn = await dialFramed(address, port, {
         timeoutMs: this.init.dialTimeoutMs,
@@ -132,8 +144,12 @@ export class UploadManager {
       }
       this.links.set(key, link);
       return link;
-    })().finally(() => this.dialing.delete(key));
+    })().finally(() => {
+      this.dialing.delete(key);
+      this.dialingAddress.delete(key);
+    });
     this.dialing.set(key, p);
+    this.dialingAddress.set(key, address);
     return p;
   }
 

@@ -73,4 +73,28 @@ test('names from the network cannot break a line or drive the terminal', () => {
   assert.is(f!.holders[0]!.peerName, 'peer\uFFFD[2J2');
 });
 
+test('one id, two shapes: the majority (or this peer, or a verified manifest) decides; the others are conflicting', () => {
+  const c = new Catalog({ id: me, name: 'peer1' });
+  const liar: CatalogEntry = { id: idA, name: 'f.bin', size: 9, chunkSize: 1, have: 'gA==' };
+  c.setRemote(p2, 'liar', [liar]);
+  c.setRemote(p3, 'honest', [entry(idA, 'f.bin', 20)]);
+  let [f] = c.files();
+  assert.is(f!.size, 9, 'a tie goes to the first heard');
+  assert.equal(f!.holders.map((h) => h.peerName), ['liar']);
+  assert.equal(f!.conflicting.map((h) => h.peerName), ['honest']);
+  c.confirm(idA, { size: 20, chunkSize: 1048576 });
+  [f] = c.files();
+  assert.equal([f!.size, f!.chunkSize], [20, 1048576]);
+  assert.equal(f!.holders.map((h) => h.peerName), ['honest']);
+  assert.equal(f!.conflicting.map((h) => h.peerName), ['liar']);
+  const own = new Catalog({ id: me, name: 'peer1' });
+  own.setRemote(p2, 'liar', [liar]);
+  own.setRemote(p3, 'liar2', [liar]);
+  own.setLocal([entry(idA, 'f.bin', 20)]);
+  [f] = own.files();
+  assert.is(f!.size, 20, 'this peer hashed the bytes itself');
+  assert.ok(f!.local);
+  assert.equal(f!.holders.map((h) => h.peerName), ['peer1']);
+});
+
 test.run();

@@ -273,4 +273,20 @@ test('windows adapt: the faster holder gets the full window, the slower a smalle
   assert.is(s.stats().find((x) => x.id === 'slow')!.window, 8, 'alone it is the fastest');
 });
 
+test('fetchable: a holder with a chunk still missing (queued or in flight), not one whose chunks are all done', () => {
+  const s = new Scheduler({ chunkCount: 6, have: partial(6, [0, 1]), random: seededRandom(3) });
+  s.addHolder('p', partial(6, [0, 1, 2]));
+  s.addHolder('full', 'all');
+  assert.ok(s.fetchable('p'));
+  assert.ok(s.fetchable('full'));
+  assert.not.ok(s.fetchable('unknown'));
+  assert.equal(s.next('p', 0), [2]);
+  assert.ok(s.fetchable('p'), 'in flight, not verified yet');
+  s.onChunk('p', 2, CHUNK, 1);
+  assert.not.ok(s.fetchable('p'), 'everything it has is here');
+  assert.ok(s.fetchable('full'));
+  s.updateHolder('p', partial(6, [0, 1, 2, 5]));
+  assert.ok(s.fetchable('p'));
+});
+
 test.run();

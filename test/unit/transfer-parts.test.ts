@@ -140,7 +140,7 @@ test('progress, final and where lines; the final line parses back', () => {
   assert.equal([parsed.fetched, parsed.kept, parsed.refetched, parsed.dropped], [64, 0, 0, ['evil']]);
 
   const where = formatWhere({
-    file: { id: ID_A, size: 20 * 1024, chunkSize: 1024, names: ['a b.txt'], holders: [], local: false },
+    file: { id: ID_A, size: 20 * 1024, chunkSize: 1024, names: ['a b.txt'], holders: [], conflicting: [], local: false },
     chunks: 20,
     holders: [
       { peer: P1, name: 'peer1', address: '10.0.0.1', self: false, have: 'all' },
