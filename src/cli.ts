@@ -7,7 +7,7 @@ import meow from 'meow';
 import { Peer } from './peer.js';
 import { parsePeerConfig } from './config.js';
 import { runLineMode } from './cli/line-mode.js';
-import { isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
+import { interruptedExit, isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
 import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
 import { runIndexServer } from './cli/index-server-cmd.js';
 import { describeError } from './errors.js';
@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     const indexFlag = givenFlags(cli.flags, [...PEER_INDEX_FLAGS, ...SERVER_ONLY_FLAGS])[0];
     if (indexFlag) fail(`--${indexFlag} does not go with a one-shot command`);
     if (!isOneShotCommand(command)) fail(`unknown command '${command}' (see lanmesh --help)`);
-    const code = await runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
+    const code = await withInterrupt((signal) =>
+      runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal }),
+    );
     process.stdout.write('', () => process.exit(code));
     return;
   }
@@ -174,6 +176,26 @@ async function main(): Promise<void> {
   }
   await runLineMode(peer, { input: process.stdin, output: process.stdout });
   process.stdout.write('', () => process.exit(0));
+}
+
+/**
+ * Runs a one-shot command with an AbortSignal that the first SIGINT/SIGTERM aborts (reason: the
+ * signal's name), so it leaves the mesh and cleans up; a second signal while it does exits at once.
+ */
+async function withInterrupt(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!ac.signal.aborted) ac.abort(sig);
+    else process.exit(interruptedExit(sig));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** `lanmesh index-server`: runs until SIGINT/SIGTERM; exit 1 with one line when it cannot listen. */

@@ -5,7 +5,7 @@ import type { MeshFile } from '../catalog/catalog.js';
 import { formatBytes, plural, table } from './format.js';
 import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
 import { LanmeshError } from '../errors.js';
-import { withIndexDownload, withIndexList } from './index-commands.js';
+import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
 
 export interface CommandContext {
   peer: Peer;
@@ -104,8 +104,8 @@ const helpCommand: Command = {
   name: 'help',
   usage: 'help',
   summary: 'this list',
-  run() {
-    return { lines: table(COMMANDS.map((c) => [c.usage, c.summary])) };
+  run(ctx) {
+    return { lines: table([...COMMANDS.map((c) => [c.usage, c.summary]), ...indexHelpRows(ctx)]) };
   },
 };
 

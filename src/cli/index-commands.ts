@@ -1,6 +1,7 @@
 // `list` and `download` in P2P-CI index mode: wrappers around the mesh commands that answer from the
-// index (LIST ALL; LOOKUP + GET of an RFC number) and fall through to the mesh otherwise.
-import type { Command, CommandOutput } from './commands.js';
+// index (LIST ALL; LOOKUP + GET of an RFC number) and fall through to the mesh otherwise. Their usage
+// and summary stay the mesh's: index-mode help rows come from indexHelpRows, only when it runs.
+import type { Command, CommandContext, CommandOutput } from './commands.js';
 import type { IndexListing } from '../compat/p2pci/index-mode.js';
 import { formatBytes, plural, table } from './format.js';
 import { LanmeshError, describeError } from '../errors.js';
@@ -24,7 +25,6 @@ export function formatIndexListing({ status, records }: IndexListing): string[] 
 export function withIndexList(mesh: Command): Command {
   return {
     ...mesh,
-    summary: `${mesh.summary}; with --index, the index's records first`,
     async run(ctx, rest): Promise<CommandOutput> {
       const mode = ctx.peer.p2pci;
       if (!mode) return mesh.run(ctx, rest);
@@ -45,8 +45,6 @@ export function withIndexList(mesh: Command): Command {
 export function withIndexDownload(mesh: Command): Command {
   return {
     ...mesh,
-    usage: `${mesh.usage.replace(/>$/, '')} | RFC number>`,
-    summary: `${mesh.summary}; with --index, an RFC number is fetched from its holders over P2P-CI`,
     async run(ctx, rest): Promise<CommandOutput> {
       const mode = ctx.peer.p2pci;
       const m = RFC_ARG.exec(rest.trim());
@@ -58,4 +56,15 @@ export function withIndexDownload(mesh: Command): Command {
       return { lines: [`downloaded RFC ${m[1]}${title}: ${formatBytes(got.bytes)} from ${got.from.host}:${got.from.port} → downloads/${file}`] };
     },
   };
+}
+
+/** The extra `help` rows in index mode (none without --index); each short enough for one line. */
+export function indexHelpRows(ctx: CommandContext): string[][] {
+  const mode = ctx.peer.p2pci;
+  if (!mode) return [];
+  const server = mode.status()?.server ?? 'the index';
+  return [
+    ['list', ctx.peer.discovering ? `the records of ${server} first, then the mesh` : `the records of ${server}`],
+    ['download <RFC number>', 'fetches an RFC from its holders (P2P-CI)'],
+  ];
 }

@@ -11,6 +11,8 @@ import { LanmeshError } from '../errors.js';
 export interface DownloadOnceInit {
   /** How long the download may wait with no holder reachable before it fails. */
   stallMs: number;
+  /** Stops waiting (rejecting with its reason); the caller stops the peer, which ends the download. */
+  signal?: AbortSignal;
 }
 
 type Ended = { ok: true; summary: DownloadSummary } | { ok: false; error: string };
@@ -37,15 +39,19 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
     if (waitingSince === undefined) return;
     stallTimer = setTimeout(() => wake?.(), Math.max(0, waitingSince + init.stallMs - Date.now()));
   };
+  const onAbort = () => wake?.();
   peer.on('download:done', onDone);
   peer.on('download:failed', onFailed);
   peer.on('download:state', onState);
+  init.signal?.addEventListener('abort', onAbort);
   try {
+    init.signal?.throwIfAborted();
     const start = await peer.download(query);
     startedId = start.id;
     if (start.holders === 0) waitingSince = Date.now();
     armStall();
     for (;;) {
+      init.signal?.throwIfAborted();
       const end = ended.get(start.id);
       if (end?.ok) return { start, summary: end.summary };
       if (end) throw new LanmeshError('IO', `download ${start.name} failed: ${end.error}`);
@@ -55,6 +61,7 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    init.signal?.removeEventListener('abort', onAbort);
     clearTimeout(stallTimer);
     peer.off('download:done', onDone);
     peer.off('download:failed', onFailed);

@@ -1,8 +1,9 @@
 // One-shot commands for scripts (`lanmesh list|peers|where NAME|download NAME`): join the mesh on a
 // throwaway folder and ephemeral ports (unless --dir / -t), let discovery settle, do one thing on the
-// shared command layer, leave with a goodbye. Exit 0, or 1 with one line on stderr.
+// shared command layer, leave with a goodbye. Exit 0, or 1 with one line on stderr; interrupted
+// (SIGINT/SIGTERM, through `signal`), leave the same way, remove the scratch folder and exit 128+signal.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Peer, type PeerInit } from '../peer.js';
@@ -43,6 +44,14 @@ export interface OneShotInit {
   cwd: string;
   stdout: Writable;
   stderr: Writable;
+  /** Aborted on SIGINT/SIGTERM, with the signal's name as its reason. */
+  signal?: AbortSignal;
+}
+
+/** The exit status after an interrupt, as a shell reports it: 128 + the signal's number (130 for SIGINT). */
+export function interruptedExit(reason: unknown): number {
+  const n = typeof reason === 'string' ? osConstants.signals[reason as NodeJS.Signals] : undefined;
+  return 128 + (n ?? osConstants.signals.SIGINT);
 }
 
 export const DEFAULT_WAIT_S = 1.5;
@@ -67,7 +76,7 @@ async function plan(o: OneShotInit): Promise<Plan> {
     throw new LanmeshError('BAD_COMMAND', `usage: lanmesh ${command} <name | id prefix>`);
   }
   if ((command === 'list' || command === 'peers') && name) {
-    throw new LanmeshError('BAD_COMMAND', `lanmesh ${command} takes no argument, got '${name}'`);
+    throw new LanmeshError('BAD_COMMAND', `takes no argument, got '${name}'`);
   }
   if (flags.out !== undefined && command !== 'download') throw new LanmeshError('BAD_COMMAND', '--out goes with download');
   const waitS = flags.wait ?? DEFAULT_WAIT_S;
@@ -82,7 +91,10 @@ async function plan(o: OneShotInit): Promise<Plan> {
   try {
     scratch = flags.dir === undefined ? await mkdtemp(join(outDir ?? tmpdir(), '.lanmesh-oneshot-')) : undefined;
   } catch (err) {
-    throw new LanmeshError('FOLDER_UNUSABLE', `cannot write in ${outDir ?? tmpdir()}: ${(err as Error).message}`, { cause: err });
+    const where = outDir ?? tmpdir();
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no such folder: ${where}` : code === 'ENOTDIR' ? `not a folder: ${where}` : `cannot write in ${where}: ${code ?? (err as Error).message}`;
+    throw new LanmeshError('FOLDER_UNUSABLE', why, { cause: err });
   }
   try {
     const init = parsePeerConfig(
@@ -97,8 +109,8 @@ async function plan(o: OneShotInit): Promise<Plan> {
 }
 
 /** Waits until `name` resolves to a file on the mesh (a holder appeared), or the deadline. */
-async function awaitHolder(peer: Peer, name: string): Promise<void> {
-  await until(peer, ['catalog'], () => peer.catalog.find(name).length > 0, HOLDER_WAIT_MS);
+async function awaitHolder(peer: Peer, name: string, signal?: AbortSignal): Promise<void> {
+  await until(peer, ['catalog'], () => peer.catalog.find(name).length > 0, HOLDER_WAIT_MS, signal);
 }
 
 async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[]; json: unknown }> {
@@ -112,13 +124,13 @@ async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[
       return { text, json: peersJson({ id: peer.id, name: peer.name, ports: peer.ports }, peer.peers()) };
     }
     case 'where': {
-      await awaitHolder(peer, p.name!);
+      await awaitHolder(peer, p.name!, o.signal);
       const text = (await execute({ peer }, `where ${p.name}`)).lines;
       return { text, json: whereJson(peer.where(p.name!)) };
     }
     case 'download': {
-      await awaitHolder(peer, p.name!);
-      const { summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS });
+      await awaitHolder(peer, p.name!, o.signal);
+      const { summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS, signal: o.signal });
       const path = p.outDir ? await placeFile(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
       // The file's place as the user would type it: relative inside the current folder, else absolute.
       const shown = isInside(o.cwd, path) ? relative(o.cwd, path) : path;
@@ -143,16 +155,20 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
   }
   let peer: Peer | undefined;
   try {
+    o.signal?.throwIfAborted();
     peer = await Peer.start(p.init);
-    await settle(peer, p.waitMs);
+    await settle(peer, p.waitMs, o.signal);
     const out = await act(peer, o, p);
     await peer.stop();
     say(o.flags.json ? JSON.stringify(out.json) : out.text.join('\n'));
     return 0;
   } catch (err) {
-    return failLine(err);
+    if (!o.signal?.aborted) return failLine(err);
   } finally {
     await peer?.stop();
     if (p.scratch) await rm(p.scratch, { recursive: true, force: true });
   }
+  // Interrupted: the peer has left (goodbye sent) and the scratch folder is gone.
+  o.stderr.write(`lanmesh ${o.command}: interrupted${peer ? '; left the mesh (goodbye sent)' : ''}\n`);
+  return interruptedExit(o.signal?.reason);
 }

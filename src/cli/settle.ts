@@ -1,28 +1,50 @@
 // Waiting on a peer for one-shot commands: let discovery settle, or wait until a condition holds.
-// Each wait is driven by the peer's events with one deadline timer, never by polling sleeps.
+// Each wait is driven by the peer's events with one deadline timer, never by polling sleeps, and
+// ends early (rejecting with the signal's reason) when the command is interrupted.
 import type { EventEmitter } from 'node:events';
 import type { Peer } from '../peer.js';
 
 /** Resolves true as soon as `ready()` holds (checked now and after each of `events`), false at the deadline. */
-export function until(source: EventEmitter, events: string[], ready: () => boolean, timeoutMs: number): Promise<boolean> {
+export function until(
+  source: EventEmitter,
+  events: string[],
+  ready: () => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   if (ready()) return Promise.resolve(true);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const check = () => {
-      if (ready()) done(true);
+      if (ready()) done(() => resolve(true));
     };
-    const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
-    const done = (ok: boolean) => {
+    const onAbort = () => done(() => reject(signal!.reason));
+    const timer = setTimeout(() => done(() => resolve(false)), Math.max(0, timeoutMs));
+    const done = (settle: () => void) => {
       clearTimeout(timer);
       for (const e of events) source.off(e, check);
-      resolve(ok);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
     };
     for (const e of events) source.on(e, check);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /** A plain deadline: the user asked for this much discovery time (`--wait`). */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Extra time, after `--wait`, for the catalogs of peers already found to arrive. */
@@ -32,7 +54,7 @@ export const CATALOG_GRACE_MS = 5000;
  * Discovery has settled when `waitMs` has passed and every peer found so far has sent its catalog
  * (bounded by CATALOG_GRACE_MS more: a peer that never answers does not hang the command).
  */
-export async function settle(peer: Peer, waitMs: number): Promise<void> {
-  await delay(waitMs);
-  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), CATALOG_GRACE_MS);
+export async function settle(peer: Peer, waitMs: number, signal?: AbortSignal): Promise<void> {
+  await delay(waitMs, signal);
+  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), CATALOG_GRACE_MS, signal);
 }

@@ -38,6 +38,11 @@ function noticeLines(n: Notice): Array<[OutputKind, string]> {
   return lines;
 }
 
+/** The hint row under the prompt while commands wait for their answers. */
+function runningHint(pending: ReadonlyArray<{ line: string }>): string | undefined {
+  return pending.length === 0 ? undefined : `… ${pending.map((p) => p.line).join(' · ')}`;
+}
+
 /** Splits the rows under the header between the peer list and the progress bars. */
 function budget(avail: number, peerRows: number, downloadRows: number): { peers: number; downloads: number } {
   if (peerRows + downloadRows <= avail) return { peers: peerRows, downloads: downloadRows };
@@ -56,6 +61,9 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
   const leaving = useRef(false);
   const [status, setStatus] = useState<string | undefined>(undefined);
   const [finished, setFinished] = useState(false);
+  /** Commands sent and not answered yet, shown under the prompt until their answer prints. */
+  const [pending, setPending] = useState<Array<{ id: number; line: string }>>([]);
+  const nextPending = useRef(1);
 
   const print = useCallback((entries: Array<[OutputKind, string]>) => {
     if (entries.length === 0) return;
@@ -99,11 +107,20 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     (line: string) => {
       const trimmed = line.trim();
       if (!trimmed || leaving.current) return;
-      print([['echo', trimmed]]);
-      // Not awaited: a long download must not block the prompt; answers print when they arrive.
+      const id = nextPending.current++;
+      setPending((prev) => [...prev, { id, line: trimmed }]);
+      const settle = (answer: Array<[OutputKind, string]>) => {
+        setPending((prev) => prev.filter((p) => p.id !== id));
+        // Commands run at once (a long one must not block the prompt), so answers can come back in
+        // any order: each is printed under its own command line when it arrives.
+        print([['echo', trimmed], ...answer]);
+      };
       facade.run(trimmed).then(
-        (out) => (out.exit ? leave() : print(out.lines.map((l) => ['text', l] as [OutputKind, string]))),
-        (err: unknown) => print([['error', `error: ${describeError(err)}`]]),
+        (out) => {
+          settle(out.lines.map((l) => ['text', l] as [OutputKind, string]));
+          if (out.exit) leave();
+        },
+        (err: unknown) => settle([['error', `error: ${describeError(err)}`]]),
       );
     },
     [facade, leave, print],
@@ -117,7 +134,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     isActive: status === undefined,
   });
 
-  const head = headerRows(state.self, state.peers.length, width);
+  const head = headerRows(state.self, state.peers.length, width, state.index);
   const downloadRows = transfersRows(state.downloads, width);
   const avail = rows === undefined ? Infinity : rows - 1 - head - PROMPT_ROWS;
   const space = budget(avail, Math.max(1, state.peers.length), downloadRows);
@@ -126,10 +143,16 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     <>
       <Static items={output}>{(entry) => <OutputLine key={entry.key} entry={entry} />}</Static>
       <Box flexDirection="column">
-        <Header self={state.self} peerCount={state.peers.length} width={width} />
-        <PeerList peers={state.peers} width={width} maxRows={space.peers} />
+        <Header self={state.self} peerCount={state.peers.length} width={width} index={state.index} discovering={state.discovering} />
+        <PeerList
+          peers={state.peers}
+          width={width}
+          maxRows={space.peers}
+          discovering={state.discovering}
+          indexMode={state.index !== undefined}
+        />
         <Transfers downloads={state.downloads} width={width} maxRows={space.downloads} />
-        <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint} status={status} />
+        <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint ?? runningHint(pending)} status={status} />
       </Box>
     </>
   );

@@ -10,13 +10,22 @@ export interface PeerListProps {
   width: number;
   /** Rows available (at least 1); the rest are summarised in one line. */
   maxRows: number;
+  /** false with --no-mdns: no peer will appear here by itself. */
+  discovering?: boolean;
+  /** Index mode runs (list asks the index instead). */
+  indexMode?: boolean;
 }
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
 
-export const PeerList = memo(function PeerList({ peers, width, maxRows }: PeerListProps) {
+function emptyText(discovering: boolean, indexMode: boolean): string {
+  if (discovering) return '  no other peers yet: they appear here by themselves';
+  return `  mDNS is off: no peers are discovered${indexMode ? '; list asks the index' : ''}`;
+}
+
+export const PeerList = memo(function PeerList({ peers, width, maxRows, discovering = true, indexMode = false }: PeerListProps) {
   if (peers.length === 0) {
-    return <Text dimColor wrap="truncate-end">  no other peers yet: they appear here by themselves</Text>;
+    return <Text dimColor wrap="truncate-end">{emptyText(discovering, indexMode)}</Text>;
   }
   const rows = peers.map((p) => ({
     key: p.id,

@@ -28,9 +28,34 @@ function detailText(d: DownloadView): { stats: string; who: string } {
   const bytes = `${formatBytes(d.bytes)}/${formatBytes(d.size)}`;
   if (d.phase === 'waiting') return { stats: `${pct}  ${bytes}`, who: 'waiting for a holder' };
   const eta = `ETA ${formatEta(etaSeconds(d.size, d.bytes, d.rate))}`;
-  const of = d.known > d.holders ? ` of ${d.known}` : '';
-  const who = `from ${d.holders}${of} holder${(d.known > d.holders ? d.known : d.holders) === 1 ? '' : 's'}`;
-  return { stats: `${pct}  ${bytes}  ${formatRate(d.rate)}  ${eta}`, who: d.note ? `${who} (${d.note})` : who };
+  return { stats: `${pct}  ${bytes}  ${formatRate(d.rate)}  ${eta}`, who: whoText(d.holders, d.known, d.note) };
+}
+
+function whoText(holders: number, known: number, note: string | undefined): string {
+  const of = known > holders ? ` of ${known}` : '';
+  const who = `from ${holders}${of} holder${(known > holders ? known : holders) === 1 ? '' : 's'}`;
+  return note ? `${who} (${note})` : who;
+}
+
+/** The longest "done/size" text this download can show: counts below its size can take more columns. */
+function maxBytesText(size: number): number {
+  const total = formatBytes(size).length;
+  const below = size >= 1024 * 1024 ? '1023.9 KiB'.length : size >= 1024 ? '1023 B'.length : 0;
+  return Math.max(total, below) + 1 + total;
+}
+
+/** "1023.9 MiB/s", "ETA 9:59:59": the widest rate and ETA the bar makes room for. */
+const MAX_RATE = 12;
+const MAX_ETA = 11;
+
+/**
+ * The widest stats and holder texts this download can show, so the bar's width does not follow every
+ * update (the rate, ETA and holder count change all the time; the bar must not).
+ */
+function widest(d: DownloadView): { stats: number; who: number } {
+  const stats = 4 + 2 + maxBytesText(d.size) + 2 + MAX_RATE + 2 + MAX_ETA;
+  const n = Math.max(d.known, d.holders, 2);
+  return { stats, who: Math.max('waiting for a holder'.length, whoText(n - 1, n, 'connecting').length) };
 }
 
 interface Layout {
@@ -51,11 +76,11 @@ function layout(d: DownloadView, width: number, nameWidth = nameColumn([d], widt
   const cut = fit(d.name, nameWidth);
   const name = cut + ' '.repeat(Math.max(0, nameWidth - [...cut].length));
   const { stats, who } = detailText(d);
-  const fixed = 2 + [...name].length + 2 + 2 + stats.length + 2;
-  const whoLen = [...who].length;
-  if (width - fixed - Math.min(whoLen, MIN_WHO) < MIN_BAR) return { name, stats, who, oneLineBar: undefined };
+  const most = widest(d);
+  const fixed = 2 + [...name].length + 2 + 2 + most.stats + 2;
+  if (width - fixed - MIN_WHO < MIN_BAR) return { name, stats, who, oneLineBar: undefined };
   const room = width - fixed;
-  const wanted = Math.max(Math.min(PREFERRED_BAR, room - MIN_WHO), room - whoLen);
+  const wanted = Math.max(Math.min(PREFERRED_BAR, room - MIN_WHO), room - most.who);
   return { name, stats, who, oneLineBar: Math.max(MIN_BAR, Math.min(MAX_BAR, wanted)) };
 }
 

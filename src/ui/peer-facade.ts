@@ -1,10 +1,11 @@
-// Adapts a running Peer to the UI's facade: listens to its events, keeps one snapshot (rebuilt
-// lazily after a change) and runs commands through the shared command layer. Owns no sockets.
+// Adapts a running Peer to the UI's facade: hears its events through the shared session (which also
+// resumes partial downloads), keeps one snapshot (rebuilt lazily after a change) and runs commands
+// through the shared command layer. Owns no sockets.
 import type { Peer } from '../peer.js';
-import type { RemotePeer } from '../discovery/peer-table.js';
 import { COMMANDS, execute, type Command, type CommandOutput } from '../cli/commands.js';
+import { attachSession } from '../cli/session-events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
-import type { Notice, PeerFacade, PeerState } from './use-peer-state.js';
+import type { IndexView, Notice, PeerFacade, PeerState } from './use-peer-state.js';
 import { DownloadTracker } from './download-tracker.js';
 
 export interface PeerFacadeInit {
@@ -18,6 +19,11 @@ export interface PeerFacadeInit {
 export interface ClosablePeerFacade extends PeerFacade {
   /** Detaches from the peer's events (does not stop the peer). Idempotent. */
   close(): void;
+}
+
+function indexView(peer: Peer): IndexView | undefined {
+  const s = peer.p2pci?.status();
+  return s && { server: s.server, state: s.state, rfcs: s.registered.length };
 }
 
 export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): ClosablePeerFacade {
@@ -36,44 +42,40 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     snapshot = undefined;
     for (const fn of [...listeners]) fn();
   };
-  const meshChanged = () => {
-    mesh = undefined;
-    changed();
-  };
-  const notice = (level: Notice['level'], text: string, finished?: Notice['finished']) => {
-    notices = [...notices, { seq: ++seq, level, text, ...(finished ? { finished } : {}) }].slice(-maxNotices);
-    changed();
-  };
-  const downloads = new DownloadTracker(peer, { onChange: changed, onNotice: notice });
-
-  const onUp = (p: RemotePeer) => {
-    mesh = undefined;
-    notice('info', `peer up: ${p.name} ${p.address}`);
-  };
-  const onDown = (p: RemotePeer, reason: string) => {
-    mesh = undefined;
-    notice('info', `peer down: ${p.name} (${reason})`);
-  };
-  const onWarning = (m: string) => notice('warning', m);
-  peer.on('peer:up', onUp);
-  peer.on('peer:down', onDown);
-  peer.on('catalog', meshChanged);
-  peer.on('warning', onWarning);
+  const downloads = new DownloadTracker();
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
     for (const f of peer.files()) for (const n of f.names) names.add(n);
     return { peers: peer.peers(), fileNames: [...names] };
   };
+  // The index status changes with the index's notices and warnings, each of which rebuilds this.
   const build = (): PeerState => {
     mesh ??= buildMesh();
+    const index = indexView(peer);
     return {
       self: { id: peer.id, name: peer.name, address, ports: peer.ports },
+      discovering: peer.discovering,
+      ...(index ? { index } : {}),
       ...mesh,
       downloads: downloads.list(),
       notices,
     };
   };
+
+  const session = attachSession(peer, {
+    line(l) {
+      notices = [...notices, { seq: ++seq, level: l.level, text: l.text, ...(l.finished ? { finished: l.finished } : {}) }].slice(-maxNotices);
+      changed();
+    },
+    download(u) {
+      if (downloads.apply(u)) changed();
+    },
+    mesh() {
+      mesh = undefined;
+      changed();
+    },
+  });
 
   return {
     commands: commands.map(({ name, usage, summary }) => ({ name, usage, summary })),
@@ -92,11 +94,8 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     close() {
       if (closed) return;
       closed = true;
-      peer.off('peer:up', onUp);
-      peer.off('peer:down', onDown);
-      peer.off('catalog', meshChanged);
-      peer.off('warning', onWarning);
-      downloads.close();
+      session.close();
+      downloads.clear();
       listeners.clear();
     },
   };

@@ -42,14 +42,27 @@ export interface Notice {
   finished?: { name: string; size: number };
 }
 
+/** This peer's P2P-CI index mode (`--index`), as the header shows it. */
+export interface IndexView {
+  /** host:port of the index server. */
+  server: string;
+  state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+  /** RFCs registered with the index on the current connection. */
+  rfcs: number;
+}
+
 export interface PeerState {
   self: SelfView;
+  /** Whether mDNS discovery runs (false with --no-mdns: no peer list to wait for). */
+  discovering: boolean;
+  /** Absent without --index. */
+  index?: IndexView;
   peers: readonly PeerView[];
   /** Every file name on the mesh (tab completion). */
   fileNames: readonly string[];
   /** Downloads still running or waiting; finished ones leave (their summary becomes a notice). */
   downloads: readonly DownloadView[];
-  /** The latest notices (peer up/down, warnings, finished downloads), oldest first. */
+  /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }
 

@@ -138,16 +138,24 @@ if (skip) {
       await tui.key('Enter');
       const seen = new Set<number>();
       let running = '';
-      const barRe = /big\.bin\s+[█░]+\s+(\d+)%\s+[\d.]+ (?:B|KiB|MiB)\/24\.0 MiB\s+\S+ (?:B|KiB|MiB)\/s\s+ETA \S+\s+from 1 holder/;
+      const barRe = /big\.bin\s+([█░]+)\s+(\d+)%\s+[\d.]+ (?:B|KiB|MiB)\/24\.0 MiB\s+\S+ (?:B|KiB|MiB)\/s\s+ETA \S+\s+from 1 holder/;
+      // The bar keeps one width while it runs, and never claims 0 holders while bytes arrive.
+      const barWidths = new Set<number>();
+      const zeroHolders: string[] = [];
       await tui.waitScreen((s) => {
         const m = barRe.exec(s);
-        if (m && Number(m[1]) > 0 && Number(m[1]) < 100) {
-          seen.add(Number(m[1]));
+        if (m && Number(m[2]) > 0 && Number(m[2]) < 100) {
+          seen.add(Number(m[2]));
+          barWidths.add(m[1]!.length);
           if (seen.size === 2) running = s;
         }
+        const zero = /big\.bin\s+[█░]+\s+(\d+)%.*from 0 of 1 holder(?! \()/.exec(s);
+        if (zero && Number(zero[1]) > 0 && Number(zero[1]) < 100) zeroHolders.push(zero[0]);
         return seen.size >= 3 || /✓ big\.bin/.test(s);
       }, 'the bar advancing', 30_000);
       assert.ok(seen.size >= 2, `saw the bar at ${[...seen].join(', ')} %`);
+      assert.is(barWidths.size, 1, `bar widths seen: ${[...barWidths].join(', ')}`);
+      assert.equal(zeroHolders, [], 'no "from 0 of 1 holder" while data arrives');
       show('a running download', running);
       await tui.type('peers');
       await tui.key('Enter');

@@ -2,36 +2,41 @@
 // host 1 runs a line-mode seeder, host 2 runs each one-shot command. Exit codes, JSON, files, goodbyes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLan, inNetns, lanUnavailableReason, type Lan, type LanHost } from '../support/lan.js';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
-import { withTimeout } from '../support/with-timeout.js';
+import { waitFor, withTimeout } from '../support/with-timeout.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const PORT = 9001;
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-function oneShot(host: LanHost, args: string[], cwd?: string): Promise<Run> {
+/** Starts a one-shot command inside `host`'s namespace (`ip netns exec` execs: the pid is node's). */
+function startOneShot(host: LanHost, args: string[], cwd?: string): { child: ChildProcess; done: Promise<Run> } {
   const argv = inNetns(host, [process.execPath, '--enable-source-maps', CLI, ...args]);
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<Run>((resolve) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
 }
+
+const oneShot = (host: LanHost, args: string[], cwd?: string): Promise<Run> => startOneShot(host, args, cwd).done;
 
 const json = (r: Run): any => {
   try {
@@ -140,7 +145,7 @@ if (skip) {
   }));
 
   test('failures: exit 1, one line on stderr, a JSON error with --json', withTimeout(90_000, async () => {
-    await withSeeder(async ({ lan }) => {
+    await withSeeder(async ({ lan, tmp }) => {
       const h2 = lan.hosts[1]!;
       const missing = await oneShot(h2, ['download', 'nothing-here.txt', '--json', '--wait', '0.2']);
       assert.is(missing.code, 1);
@@ -148,11 +153,54 @@ if (skip) {
       assert.match(missing.stderr, /no file 'nothing-here\.txt' on the mesh/);
       assert.equal(json(missing).error.code, 'NOT_FOUND');
 
-      for (const args of [['where'], ['list', 'extra'], ['peers', '--out', '/tmp'], ['--json'], ['frob'], ['list', '--wait', '-1']]) {
+      for (const args of [['where'], ['list', 'extra'], ['list', 'extra', 'args'], ['peers', '--out', '/tmp'], ['--json'], ['frob'], ['list', '--wait', '-1']]) {
         const r = await oneShot(h2, args);
         assert.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(oneLine(r.stderr), `one line for ${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
         assert.is(r.stdout, '');
+      }
+      const extra = await oneShot(h2, ['list', 'extra', 'args']);
+      assert.is(extra.stderr, "lanmesh list: takes no argument, got 'extra args'\n");
+
+      // --out into a folder that does not exist: said in words, not as a raw mkdtemp error.
+      const nowhere = join(tmp, 'missing');
+      const noOut = await oneShot(h2, ['download', 'notes.txt', '--out', `${nowhere}/`]);
+      assert.is(noOut.code, 1, noOut.stderr);
+      assert.is(noOut.stderr, `lanmesh download: no such folder: ${nowhere}\n`);
+    });
+  }));
+
+  test('Ctrl+C during a download: it leaves with a goodbye, removes its scratch folder and exits 130', withTimeout(90_000, async () => {
+    await withSeeder(async ({ lan, tmp, seeder }) => {
+      const [h1, h2] = lan.hosts as [LanHost, LanHost];
+      // ~500 kB/s out of the seeder: the 3 MiB download is still running when the signal comes.
+      await lan.setLinkRate(h1, 4_000_000);
+      const out = join(tmp, 'out');
+      await mkdir(out);
+      const from = seeder.notices.length;
+      const run = startOneShot(h2, ['download', 'big.bin', '--out', out, '--wait', '0.2']);
+      try {
+        // The download has begun once its partial data file exists in the scratch folder.
+        const partial = await waitFor(async () => {
+          for (const scratch of (await readdir(out)).filter((n) => n.startsWith('.lanmesh-oneshot-'))) {
+            const root = join(out, scratch, '.lanmesh', 'partial');
+            for (const id of await readdir(root).catch(() => [] as string[])) {
+              if (await stat(join(root, id, 'data')).then(() => true, () => false)) return join(root, id);
+            }
+          }
+          return undefined;
+        }, { timeoutMs: 30_000, intervalMs: 20, what: 'the partial download in the scratch folder' });
+        assert.ok(partial);
+        run.child.kill('SIGINT');
+        const r = await run.done;
+        assert.is(r.signal, null, 'it handled the signal itself');
+        assert.is(r.code, 130, r.stderr);
+        assert.is(r.stderr, 'lanmesh download: interrupted; left the mesh (goodbye sent)\n');
+        assert.is(r.stdout, '');
+        assert.equal(await readdir(out), [], 'no scratch folder, no partial data left behind');
+        await seeder.waitForNotice(/^\* peer down: oneshot-\d+ \(goodbye\)$/, 10_000, { from });
+      } finally {
+        run.child.kill('SIGKILL');
       }
     });
   }));

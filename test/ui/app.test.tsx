@@ -151,9 +151,14 @@ test('history with up/down, tab completion of commands and file names', withTime
     await frameWith(ui.lastFrame, 'peer1');
     ui.stdin.write('dow');
     await frameWith(ui.lastFrame, '› dow');
+    // `download` and `downloads` share the prefix: Tab stops at it and lists both, as a shell does;
+    // a second Tab lists them again (and adds no space, since both still match).
     ui.stdin.write(KEY.tab);
-    await frameWith(ui.lastFrame, '› download');
-    ui.stdin.write('ph');
+    let f = await frameWith(ui.lastFrame, /› download\s*\n\s*download {2}downloads/);
+    ui.stdin.write(KEY.tab);
+    f = await frameWith(ui.lastFrame, /› download\s*\n\s*download {2}downloads/);
+    assert.match(f, /^› download ?$/m, 'no space after an ambiguous completion (only the cursor cell)');
+    ui.stdin.write(' ph');
     await frameWith(ui.lastFrame, '› download ph');
     ui.stdin.write(KEY.tab);
     await frameWith(ui.lastFrame, '› download photo.jpg');
@@ -162,7 +167,7 @@ test('history with up/down, tab completion of commands and file names', withTime
     ui.stdin.write('where rep');
     await frameWith(ui.lastFrame, '› where rep');
     ui.stdin.write(KEY.tab);
-    let f = await frameWith(ui.lastFrame, '› where report');
+    f = await frameWith(ui.lastFrame, '› where report');
     assert.match(f, /report 2024\.pdf\s+report-old\.pdf/, 'both candidates shown');
     ui.stdin.write(' ');
     ui.stdin.write(KEY.tab);
@@ -248,6 +253,89 @@ test('warnings and finished downloads from notices are printed once, in order', 
     fake.set({ peers: [peerView('peer2', 2)] });
     const g = await frameWith(ui.lastFrame, '1 peer');
     assert.is(g.split('downloaded big.iso').length, 2, 'printed once');
+  } finally {
+    ui.unmount();
+  }
+}));
+
+test('index mode: one header line with the index, its RFCs and mDNS; an empty list promises no peers', withTimeout(5000, async () => {
+  const fake = new FakeFacade({ discovering: false, index: { server: '127.0.0.1:7734', state: 'connected', rfcs: 3 } });
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    let f = await frameWith(ui.lastFrame, 'peer1');
+    const panel = livePanel(f);
+    assert.match(panel[1]!, /lanmesh\s+peer1/);
+    assert.is(panel[2], 'index 127.0.0.1:7734 · 3 RFCs · mDNS off');
+    assert.not.match(f, /appear here by themselves/);
+    assert.match(f, /mDNS is off: no peers are discovered; list asks the index/);
+    fake.set({ index: { server: '127.0.0.1:7734', state: 'reconnecting', rfcs: 0 } });
+    fake.notice('warning', 'index 127.0.0.1:7734: connection lost (reset); reconnecting');
+    f = await frameWith(ui.lastFrame, 'index 127.0.0.1:7734 (reconnecting) · 0 RFCs · mDNS off');
+    assert.match(f, /! index 127\.0\.0\.1:7734: connection lost/);
+  } finally {
+    ui.unmount();
+  }
+  const plainMesh = new FakeFacade();
+  const ui2 = render(<App facade={plainMesh} />);
+  try {
+    const f = await frameWith(ui2.lastFrame, 'peer1');
+    assert.not.match(f, /^index /m, 'no index line without --index');
+    assert.match(f, /no other peers yet: they appear here by themselves/);
+  } finally {
+    ui2.unmount();
+  }
+}));
+
+test('answers that come back out of order are each printed under their own command line', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  let answerSlow!: (o: CommandOutput) => void;
+  fake.answer = (line) => {
+    if (line === 'where slow.bin') return new Promise((resolve) => (answerSlow = resolve));
+    return Promise.resolve({ lines: [`answer to ${line}`] });
+  };
+  const ui = render(<App facade={fake} />);
+  try {
+    await frameWith(ui.lastFrame, 'peer1');
+    ui.stdin.write('where slow.bin');
+    ui.stdin.write(KEY.enter);
+    // While it waits, the command shows under the prompt, not in the output.
+    let f = await frameWith(ui.lastFrame, '… where slow.bin');
+    assert.not.match(f, /› where slow\.bin\n/);
+    ui.stdin.write('peers');
+    ui.stdin.write(KEY.enter);
+    f = await frameWith(ui.lastFrame, 'answer to peers');
+    assert.match(f, /› peers\nanswer to peers/);
+    answerSlow({ lines: ['slow.bin  1 holder'] });
+    f = await frameWith(ui.lastFrame, 'slow.bin  1 holder');
+    assert.match(f, /› peers\nanswer to peers\n› where slow\.bin\nslow\.bin {2}1 holder/);
+    assert.not.match(f, /… where slow\.bin/, 'no longer shown as running');
+  } finally {
+    ui.unmount();
+  }
+}));
+
+test('a progress bar keeps its width while rate, ETA and holders change', withTimeout(5000, async () => {
+  const MiB = 1024 * 1024;
+  const updates = [
+    downloadView({ key: 'a', name: 'big.iso', size: 64 * MiB, bytes: 0, rate: 0, holders: 0, known: 2, note: 'connecting' }),
+    downloadView({ key: 'a', name: 'big.iso', size: 64 * MiB, bytes: 900 * 1024, rate: 950 * 1024, holders: 1, known: 2 }),
+    downloadView({ key: 'a', name: 'big.iso', size: 64 * MiB, bytes: 9 * MiB, rate: 12 * MiB, holders: 2, known: 2 }),
+    downloadView({ key: 'a', name: 'big.iso', size: 64 * MiB, bytes: 10 * MiB, rate: 300, holders: 2, known: 2 }),
+    downloadView({ key: 'a', name: 'big.iso', size: 64 * MiB, bytes: 11 * MiB, rate: 0, holders: 0, known: 0, phase: 'waiting' }),
+  ];
+  const fake = new FakeFacade({ downloads: [updates[0]!] });
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    const widths: number[] = [];
+    for (const [i, d] of updates.entries()) {
+      fake.set({ downloads: [d] });
+      const pct = `${Math.floor((d.bytes / d.size) * 100)}%`;
+      const f = await frameWhere(ui.lastFrame, (t) => new RegExp(`big\\.iso\\s+[█░]+\\s+${pct}`).test(t) && (i === 0 || !/connecting/.test(t)), `update ${i}`);
+      const line = livePanel(f).find((l) => l.includes('big.iso'))!;
+      widths.push(/[█░]+/.exec(line)![0].length);
+      assert.ok([...line].length <= 100, line);
+    }
+    assert.equal(new Set(widths).size, 1, `bar widths ${widths.join(', ')}`);
   } finally {
     ui.unmount();
   }

@@ -7,7 +7,7 @@ import type { PeerView } from '../../../src/peer.js';
 import { asPeerId } from '../../../src/types.js';
 import { LanmeshError } from '../../../src/errors.js';
 
-export const COMMAND_INFO = ['list', 'peers', 'where', 'download', 'share', 'help', 'exit'].map((name) => ({
+export const COMMAND_INFO = ['list', 'peers', 'where', 'download', 'downloads', 'share', 'help', 'exit'].map((name) => ({
   name,
   usage: name,
   summary: `${name} summary`,
@@ -44,6 +44,7 @@ export class FakeFacade extends EventEmitter implements PeerFacade {
     super();
     this.state = {
       self: { id: 'aaaaaaaaaaaaaaaa', name: 'peer1', address: '10.77.0.1', ports: { receiver: 9001, sender: 9002, distributor: 9003, distributee: 9004 } },
+      discovering: true,
       peers: [],
       fileNames: [],
       downloads: [],
