@@ -1,6 +1,6 @@
 // Pure: the P2P-CI flags → what Peer.start needs (`--index HOST[:PORT]`, `--advertise-host`,
 // `--rfc N…`, `--no-mdns`) and the `index-server` subcommand's options, with one clear error each.
-import { DEFAULT_INDEX_PORT } from '../compat/p2pci/codec.js';
+import { DEFAULT_INDEX_PORT, isHostToken } from '../compat/p2pci/codec.js';
 import type { IndexModeOptions } from '../compat/p2pci/index-mode.js';
 import { LanmeshError } from '../errors.js';
 
@@ -87,8 +87,8 @@ export function parseIndexConfig(flags: IndexFlags, extraRfcs: readonly string[]
   }
   const { host, port } = parseHostPort(flags.index);
   const advertiseHost = flags.advertiseHost?.trim();
-  if (flags.advertiseHost !== undefined && (!advertiseHost || /\s/.test(advertiseHost) || advertiseHost.length > 255)) {
-    throw bad('--advertise-host must be one word (a host name or address)');
+  if (flags.advertiseHost !== undefined && !isHostToken(advertiseHost ?? '')) {
+    throw bad('--advertise-host must be one word (a host name or address) without control characters');
   }
   const rfcs = parseRfcList(flags.rfc ?? [], extraRfcs);
   return { index: { host, port, advertiseHost, rfcs: rfcs.length > 0 ? rfcs : undefined }, mdns };

@@ -10,6 +10,7 @@ import { IndexRegistrar } from '../../src/compat/p2pci/registrar.js';
 import { RfcCatalog, type LocalFileRef } from '../../src/compat/p2pci/rfc-catalog.js';
 import { handleUploadConnection } from '../../src/compat/p2pci/upload.js';
 import { downloadRfc } from '../../src/compat/p2pci/download.js';
+import { IndexMode, type OfferedFile } from '../../src/compat/p2pci/index-mode.js';
 import { isLanmeshError } from '../../src/errors.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freeTcpPort } from '../support/free-port.js';
@@ -120,6 +121,93 @@ test('index + three peers: ADD, LIST ALL, LOOKUP, GET (next holder when one fail
   } finally {
     for (const p of [p1, p2, p3]) await p.stop();
     await ghost.close();
+    await index.close();
+    await tmp.remove();
+  }
+}));
+
+/** An IndexMode the way peer.ts runs it, with the store's file list kept by hand. */
+async function startMode(dir: string, indexPort: number): Promise<{ mode: IndexMode; files: OfferedFile[]; warnings: string[]; uploadPort: number }> {
+  const files: OfferedFile[] = [];
+  const warnings: string[] = [];
+  const mode = new IndexMode({ host: '127.0.0.1', port: indexPort, dir, files: () => files, onWarning: (m) => warnings.push(m), fetchTimeoutMs: 2000 });
+  const uploadPort = await freeTcpPort();
+  await mode.start(uploadPort);
+  return { mode, files, warnings, uploadPort };
+}
+
+async function offered(path: string, relPath: string): Promise<OfferedFile> {
+  const st = await stat(path);
+  return { path, relPath, origin: 'downloads', mtimeMs: st.mtimeMs, manifest: { size: st.size } };
+}
+
+test('index mode: a downloaded RFC is registered under the title its holder listed, not its first line', withTimeout(10000, async () => {
+  const tmp = await makeTmpDir();
+  const index = new IndexServer();
+  const { port } = await index.start({ port: 0, host: '127.0.0.1' });
+  const holder = new MiniPeer(join(tmp.path, 'holder'));
+  let me: Awaited<ReturnType<typeof startMode>> | undefined;
+  try {
+    await holder.start(port, { '2616HTTP one point one.txt': 'hello\n\nThis is the text of RFC 2616.\n' });
+    me = await startMode(join(tmp.path, 'me'), port);
+    const got = await me.mode.download(2616);
+    assert.is(got.title, 'HTTP one point one');
+    assert.is(await readFile(got.path, 'utf8'), 'hello\n\nThis is the text of RFC 2616.\n');
+    // The store sees the new file in downloads/ and the peer registers it.
+    me.files.push(await offered(got.path, 'rfc2616.txt'));
+    await me.mode.refresh();
+    const mine = index.records().filter((r) => r.port === me!.uploadPort);
+    assert.equal(mine, [{ rfc: 2616, title: 'HTTP one point one', host: '127.0.0.1', port: me.uploadPort }]);
+    assert.equal(me.warnings, []);
+  } finally {
+    await me?.mode.close();
+    await holder.stop();
+    await index.close();
+    await tmp.remove();
+  }
+}));
+
+test('index mode: "trying the next holder" only when there is one; the last failure is the error alone', withTimeout(10000, async () => {
+  const tmp = await makeTmpDir();
+  const index = new IndexServer();
+  const { port } = await index.start({ port: 0, host: '127.0.0.1' });
+  const [deadA, deadB, deadC] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+  const ghosts = [
+    await IndexClient.connect({ host: '127.0.0.1', port, uploadPort: deadA }),
+    await IndexClient.connect({ host: '127.0.0.1', port, uploadPort: deadB }),
+    await IndexClient.connect({ host: '127.0.0.1', port, uploadPort: deadC }),
+  ];
+  let me: Awaited<ReturnType<typeof startMode>> | undefined;
+  try {
+    await ghosts[0]!.add(5, 'Five');
+    await ghosts[1]!.add(5, 'Five');
+    await ghosts[2]!.add(6, 'Six');
+    me = await startMode(join(tmp.path, 'me'), port);
+
+    let err: unknown;
+    try {
+      await me.mode.download(5);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isLanmeshError(err, 'REMOTE_ERROR'), String(err));
+    assert.match(String(err), new RegExp(`every holder failed \\(127\\.0\\.0\\.1:${deadA}: .*; 127\\.0\\.0\\.1:${deadB}: `));
+    assert.is(me.warnings.length, 1, me.warnings.join('\n'));
+    assert.match(me.warnings[0]!, new RegExp(`^RFC 5 from 127\\.0\\.0\\.1:${deadA} failed \\(.*\\); trying the next holder$`));
+
+    me.warnings.length = 0;
+    err = undefined;
+    try {
+      await me.mode.download(6);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isLanmeshError(err, 'REMOTE_ERROR'), String(err));
+    assert.match(String(err), new RegExp(`127\\.0\\.0\\.1:${deadC}`));
+    assert.equal(me.warnings, []);
+  } finally {
+    await me?.mode.close();
+    for (const g of ghosts) await g.close();
     await index.close();
     await tmp.remove();
   }

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { IndexServer, type IndexLogEntry } from '../../src/compat/p2pci/index-server.js';
+import { IndexServer, DEFAULT_MAX_BUFFERED_BYTES, type IndexLogEntry } from '../../src/compat/p2pci/index-server.js';
+import { formatResponse, type RfcRecord } from '../../src/compat/p2pci/codec.js';
 import { formatIndexLog } from '../../src/compat/p2pci/log-format.js';
 import { isLanmeshError } from '../../src/errors.js';
 import { waitFor, withTimeout } from '../support/with-timeout.js';
@@ -253,5 +254,177 @@ test('a port in use is PORT_IN_USE; close() is idempotent', withTimeout(5000, ()
     }
   }),
 ));
+
+/** Checks a byte stream against a sequence of expected answers as it arrives, without holding it all. */
+class StreamCheck {
+  private at = 0;
+  private current: Buffer | undefined;
+  answers = 0;
+  constructor(private readonly expected: Iterator<Buffer>) {
+    this.current = expected.next().value;
+  }
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      assert.ok(this.current, `bytes after the last expected answer: ${JSON.stringify(chunk.subarray(off, off + 60).toString())}`);
+      const n = Math.min(chunk.length - off, this.current!.length - this.at);
+      if (!chunk.subarray(off, off + n).equals(this.current!.subarray(this.at, this.at + n))) {
+        assert.unreachable(`answer ${this.answers + 1} differs at byte ${this.at}: got ${JSON.stringify(chunk.subarray(off, off + 60).toString())}`);
+      }
+      off += n;
+      this.at += n;
+      if (this.at === this.current!.length) {
+        this.answers++;
+        this.at = 0;
+        this.current = this.expected.next().value;
+      }
+    }
+  }
+  get done(): boolean {
+    return this.current === undefined;
+  }
+}
+
+test('a client pipelining LIST ALLs without reading: bounded buffering, others still served, then every answer in order', withTimeout(60000, async () => {
+  const answered = new Map<string, number>();
+  const onLog = (e: IndexLogEntry) => e.kind === 'response' && answered.set(e.remote, (answered.get(e.remote) ?? 0) + 1);
+  await withServer({ onLog }, async (port, server) => {
+    const N = 2000;
+    const GROUPS = 20;
+    const LISTS_PER_GROUP = 81;
+    const reg = await Raw.open(port);
+    const other = await Raw.open(port);
+    // No 'data' listener: the hog's socket reads a little and then leaves everything in the kernel.
+    const hog = connect(port, '127.0.0.1');
+    await once(hog, 'connect');
+    try {
+      reg.send(Array.from({ length: N }, (_, i) => ADD(i + 1, `Title ${i + 1}`, '10.1.2.3', 4000)).join(''));
+      await waitFor(() => server.records().length === N, { what: `${N} records` });
+      const base: RfcRecord[] = server.records();
+      // The hog's own ADDs between LIST ALLs make each answer show its place in the sequence.
+      const hogAdd = (g: number): RfcRecord => ({ rfc: 90000 + g, title: `Hog ${g}`, host: 'hog', port: 2 });
+      let request = '';
+      for (let g = 0; g < GROUPS; g++) {
+        const r = hogAdd(g);
+        request += ADD(r.rfc, r.title, r.host, r.port) + LIST.repeat(LISTS_PER_GROUP);
+      }
+      const total = GROUPS * (1 + LISTS_PER_GROUP);
+      function* expected(): Iterator<Buffer> {
+        const added: RfcRecord[] = [];
+        for (let g = 0; g < GROUPS; g++) {
+          added.push(hogAdd(g));
+          yield formatResponse(200, [hogAdd(g)]);
+          const list = formatResponse(200, [...base, ...added]);
+          for (let i = 0; i < LISTS_PER_GROUP; i++) yield list;
+        }
+      }
+      const listBytes = formatResponse(200, base).length;
+      assert.ok(listBytes * GROUPS * LISTS_PER_GROUP > 64 * 1024 * 1024, 'the answers must dwarf any socket buffer');
+
+      const hogRemote = `127.0.0.1:${hog.localPort}`;
+      hog.write(request);
+      hog.end();
+      await waitFor(() => (answered.get(hogRemote) ?? 0) > 0, { what: 'first answers to the hog' });
+
+      // Meanwhile another client is answered at once (the event loop is not stuck on the hog).
+      other.send('LOOKUP RFC 7 P2P-CI/1.0\r\nHost: x\r\nPort: 1\r\nTitle: x\r\n\r\n');
+      await other.expect(`${OK}RFC 7 Title 7 10.1.2.3 4000\r\n\r\n`);
+
+      const ahead = answered.get(hogRemote) ?? 0;
+      assert.ok(server.bufferedBytes <= DEFAULT_MAX_BUFFERED_BYTES + listBytes, `server buffers ${server.bufferedBytes} bytes for a client that does not read`);
+      assert.ok(ahead < total, `all ${total} answers were formatted for a client that read none of them`);
+
+      // The hog reads now: every answer arrives, in order, then the server ends the connection.
+      const check = new StreamCheck(expected());
+      hog.on('data', (b: Buffer) => check.push(b));
+      await once(hog, 'end');
+      assert.ok(check.done, `got ${check.answers} of ${total} answers`);
+      assert.is(answered.get(hogRemote), total);
+      assert.is(server.records().length, N);
+    } finally {
+      reg.socket.destroy();
+      other.socket.destroy();
+      hog.destroy();
+    }
+  });
+}));
+
+test('a client that sends its requests and shuts down its side still gets every answer, then the end', withTimeout(5000, () =>
+  withServer({ maxBufferedBytes: 0 }, async (port) => {
+    const a = await Raw.open(port);
+    try {
+      a.send(ADD(1, 'One', 'h', 1) + LIST + LIST);
+      a.socket.end();
+      await a.closed;
+      assert.ok(a.ended);
+      assert.is(a.pending, `${OK}RFC 1 One h 1\r\n\r\n${OK}RFC 1 One h 1\r\n\r\n${OK}RFC 1 One h 1\r\n\r\n`);
+    } finally {
+      a.socket.destroy();
+    }
+  }),
+));
+
+test('a client that never reads its answers is closed after the request timeout', withTimeout(10000, async () => {
+  const log: IndexLogEntry[] = [];
+  await withServer({ requestTimeoutMs: 300, onLog: (e) => log.push(e) }, async (port, server) => {
+    const reg = await Raw.open(port);
+    const hog = connect(port, '127.0.0.1');
+    hog.on('error', () => {});
+    await once(hog, 'connect');
+    try {
+      reg.send(Array.from({ length: 2000 }, (_, i) => ADD(i + 1, `Title ${i + 1}`, '10.1.2.3', 4000)).join(''));
+      await waitFor(() => server.records().length === 2000, { what: 'records' });
+      hog.write(LIST.repeat(1600));
+      await waitFor(() => log.some((e) => e.kind === 'disconnect' && e.reason === 'not reading answers'), { what: 'hog dropped' });
+      assert.is(server.connections, 1);
+    } finally {
+      reg.socket.destroy();
+      hog.destroy();
+    }
+  });
+}));
+
+test('shutdown: the log says the server closed the connections, not the peers', withTimeout(5000, async () => {
+  const log: IndexLogEntry[] = [];
+  const server = new IndexServer({ onLog: (e) => log.push(e) });
+  const { port } = await server.start({ port: 0, host: '127.0.0.1' });
+  const a = await Raw.open(port);
+  try {
+    a.send(ADD(1, 'One', 'h', 1));
+    await a.expect(`${OK}RFC 1 One h 1\r\n\r\n`);
+    await server.close();
+    const bye = log.find((e) => e.kind === 'disconnect');
+    assert.ok(bye && bye.kind === 'disconnect', 'disconnect logged');
+    assert.is(bye.kind === 'disconnect' && bye.reason, 'closed by the server (shutting down)');
+    assert.match(formatIndexLog(bye!), /disconnected \(closed by the server \(shutting down\)\), 1 record removed/);
+  } finally {
+    a.socket.destroy();
+    await server.close();
+  }
+}));
+
+test('a Host with a control character is refused with 400 and never stored; titles are cleaned; the log shows them escaped', withTimeout(5000, async () => {
+  const log: IndexLogEntry[] = [];
+  await withServer({ onLog: (e) => log.push(e) }, async (port, server) => {
+    const a = await Raw.open(port);
+    try {
+      a.send(ADD(1, 'One', 'evil\x01', 5));
+      await a.expect(E400);
+      a.send(ADD(2, 'Two', 'ev\x1b[2Jil', 5));
+      await a.expect(E400);
+      a.send(ADD(3, 'Th\x01ree\x1b[2J', 'good', 5));
+      await a.expect(`${OK}RFC 3 Th ree [2J good 5\r\n\r\n`);
+      a.send(LIST);
+      await a.expect(`${OK}RFC 3 Th ree [2J good 5\r\n\r\n`);
+      assert.equal(server.records().map((r) => r.host), ['good']);
+    } finally {
+      a.socket.destroy();
+    }
+  });
+  const plain = log.map((e) => formatIndexLog(e)).join('\n');
+  assert.match(plain, /Host: evil\\x01\n/);
+  assert.match(plain, /Title: Th\\x01ree\\x1b\[2J\n/);
+  assert.not.match(plain, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+}));
 
 test.run();

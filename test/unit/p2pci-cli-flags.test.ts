@@ -45,6 +45,9 @@ test('peer flags: index options, mdns, and the combinations that make no sense',
   throwsConfig(() => parseIndexConfig({ mdns: false }), /^--no-mdns goes with --index/);
   throwsConfig(() => parseIndexConfig({ advertiseHost: 'x' }), /^--advertise-host goes with --index/);
   throwsConfig(() => parseIndexConfig({ index: 'h', advertiseHost: 'two words' }), /--advertise-host must be one word/);
+  // Our own index server refuses such a Host with 400: the flag says so up front.
+  throwsConfig(() => parseIndexConfig({ index: 'h', advertiseHost: 'evil\x01' }), /--advertise-host must be one word .*control characters/);
+  throwsConfig(() => parseIndexConfig({ index: 'h', advertiseHost: 'ev\u009bil' }), /--advertise-host must be one word/);
   throwsConfig(() => parseIndexConfig({ index: 'h', port: 1 }), /^--port goes with lanmesh index-server$/);
 });
 

@@ -88,6 +88,8 @@ test('malformed requests are 400 and the parser stays usable', () => {
     ['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle:\r\n', 'empty title'],
     ['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nthis is not a header\r\nPort: 1\r\n\r\n', 'malformed header'],
     ['\u0000\u0001\u00ff\u00fe\r\n', 'binary'],
+    ['ADD RFC 1 P2P-CI/1.0\r\nHost: evil\u0001\r\nPort: 1\r\nTitle: t\r\n', 'control character in Host'],
+    ['ADD RFC 1 P2P-CI/1.0\r\nHost: ev\u009bil\r\nPort: 1\r\nTitle: t\r\n', 'C1 control in Host'],
   ];
   for (const [text, what] of cases) {
     const p = new RequestParser();
@@ -181,6 +183,10 @@ test('record lines: number first, port last, host second to last, title in betwe
     ['RFC x Title h 1', undefined],
     ['RFC 7 Title h', undefined],
     ['garbage', undefined],
+    // Records from other servers get the same rules as ours: hosts are tokens, titles are cleaned.
+    ['RFC 7 Title evil\u0001 2', undefined],
+    ['RFC 7 Title ev\u009bil 2', undefined],
+    ['RFC 7 Ti\u001b[2Jtle\u0007 h 2', { rfc: 7, title: 'Ti [2Jtle', host: 'h', port: 2 }],
   ];
   for (const [line, want] of cases) assert.equal(parseRecordLine(line), want, line);
 });

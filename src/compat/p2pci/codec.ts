@@ -42,12 +42,23 @@ export type ParseResult =
   | { error: 400 | 505; reason: string; closeAfter: boolean; lines: string[] };
 
 const CRLF = '\r\n';
+/** C0 and C1 control characters and DEL: never part of a host, and cleaned out of titles. */
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_RUN_RE = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /** Header values and titles are one line each, and hosts one token: strip what would break that. */
 export function oneLine(s: string): string {
-  return s.replace(/[\r\n\t\u0000-\u001f\u007f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return s.replace(CONTROL_RUN_RE, ' ').replace(/ {2,}/g, ' ').trim();
 }
 const token = (s: string): string => s.replace(/\s+/g, '');
+
+/**
+ * A host as a record carries it: one token of at most 255 printable characters. A host is what
+ * other peers connect to, so one that is not (spaces, control characters) is refused, not cleaned.
+ */
+export function isHostToken(s: string): boolean {
+  return s.length > 0 && s.length <= 255 && !/\s/.test(s) && !CONTROL_RE.test(s);
+}
 
 export function formatRecordLine(r: RfcRecord): string {
   return `RFC ${r.rfc} ${oneLine(r.title)} ${token(r.host)} ${r.port}`;
@@ -128,12 +139,14 @@ export function parsePort(s: string | undefined): number | undefined {
 
 /**
  * `RFC <n> <title> <host> <port>`: number first, port last, host second to last, the title (which
- * has spaces, and may be empty) in between. The `RFC` word is optional.
+ * has spaces, and may be empty) in between. The `RFC` word is optional. Control characters in
+ * the title become spaces, and a host that is not a host token makes the line no record.
  */
 export function parseRecordLine(line: string): RfcRecord | undefined {
   const m = /^\s*(?:RFC[ \t]*)?(\d{1,9})[ \t]+(?:(.*?)[ \t]+)?(\S+)[ \t]+(\d{1,5})\s*$/i.exec(line);
   if (!m) return undefined;
   const port = parsePort(m[4]);
-  if (port === undefined) return undefined;
-  return { rfc: Number(m[1]), title: (m[2] ?? '').trim(), host: m[3]!, port };
+  if (port === undefined || !isHostToken(m[3]!)) return undefined;
+  const title = (m[2] ?? '').replace(CONTROL_RUN_RE, ' ').trim();
+  return { rfc: Number(m[1]), title, host: m[3]!, port };
 }

@@ -15,8 +15,13 @@ export interface RfcDownloadInit extends Omit<FetchRfcOptions, 'signal'> {
   /** Where the file is written while it arrives (e.g. .lanmesh/partial); same file system. */
   partialDir: string;
   signal?: AbortSignal;
-  /** Told about each holder that failed before the next is tried. */
+  /** Told about a holder that failed when there is a next one to try (the last failure is the rejection). */
   onAttempt?: (holder: RfcRecord, error: Error) => void;
+  /**
+   * Called as soon as the file is in downloads/, before anything else runs (so before a store
+   * watcher can see it): the caller remembers the title the holder listed it under.
+   */
+  onSaved?: (saved: RfcDownloadResult) => void;
 }
 
 export interface RfcDownloadResult {
@@ -44,7 +49,7 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
   await mkdir(init.partialDir, { recursive: true });
   await mkdir(init.downloadsDir, { recursive: true });
   const failures: string[] = [];
-  for (const holder of holders) {
+  for (const [i, holder] of holders.entries()) {
     if (init.signal?.aborted) break;
     const tmp = join(init.partialDir, `p2pci-rfc${rfc}-${randomBytes(6).toString('hex')}.part`);
     let bytes: number;
@@ -53,19 +58,24 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       failures.push(`${holder.host}:${holder.port}: ${e.message}`);
-      init.onAttempt?.(holder, e);
+      if (i < holders.length - 1 && !init.signal?.aborted) init.onAttempt?.(holder, e);
       continue;
     }
     try {
       // link() fails if the target exists: a finished download never replaces a file.
       await link(tmp, target);
     } catch (err) {
+      await unlink(tmp).catch(() => {});
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       throw new LanmeshError('IO', exists ? `${target} already exists` : `cannot save ${target}: ${describeError(err)}`, { cause: err });
+    }
+    const saved = { path: target, bytes, from: holder, title: holder.title };
+    try {
+      init.onSaved?.(saved);
     } finally {
       await unlink(tmp).catch(() => {});
     }
-    return { path: target, bytes, from: holder, title: holder.title };
+    return saved;
   }
   throw new LanmeshError('REMOTE_ERROR', `RFC ${rfc}: every holder failed (${failures.join('; ') || 'aborted'})`);
 }

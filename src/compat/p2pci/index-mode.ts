@@ -133,6 +133,8 @@ export class IndexMode {
         signal: this.ac.signal,
         timeoutMs: this.init.fetchTimeoutMs,
         onAttempt: (h, e) => this.init.onWarning?.(`RFC ${rfc} from ${h.host}:${h.port} failed (${describeError(e)}); trying the next holder`),
+        // The file's own first line may not be its title: register it as its holder listed it.
+        onSaved: (saved) => this.catalog.rememberTitle(rfc, saved.path, saved.bytes, saved.title),
       }),
     );
   }

@@ -2,10 +2,10 @@
 // owned by its connection and dropped when that connection closes (cleanly or not).
 import { createServer, type Server, type Socket } from 'node:net';
 import { formatResponse, DEFAULT_INDEX_PORT, type CodecLimits, type ParseResult, type RfcRecord, type StatusCode } from './codec.js';
-import { RequestParser } from './request-parser.js';
+import { IndexConnection } from './index-connection.js';
 import { RfcIndex } from './rfc-index.js';
 import { plainAddress } from './dial.js';
-import { LanmeshError, describeError } from '../../errors.js';
+import { LanmeshError } from '../../errors.js';
 
 export type IndexLogEvent =
   | { kind: 'listening'; host: string; port: number }
@@ -24,17 +24,19 @@ export interface IndexServerInit {
   requestTimeoutMs?: number;
   /** A connection silent for this long is closed. 0 (default): never, since peers stay connected all session. */
   idleTimeoutMs?: number;
+  /** Per connection: answers the client has not read, buffered here, before we wait for it (default 1 MiB). */
+  maxBufferedBytes?: number;
   maxConnections?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-const KEEPALIVE_MS = 30_000;
-/** After a 400 that closes the connection, how long the client gets to read it and hang up. */
-const CLOSE_GRACE_MS = 5_000;
+/** Unread answers one connection may have buffered in our process before we stop answering it. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const SHUTDOWN_REASON = 'closed by the server (shutting down)';
 
 export class IndexServer {
   private readonly index = new RfcIndex();
-  private readonly sockets = new Set<Socket>();
+  private readonly conns = new Set<IndexConnection>();
   private server: Server | undefined;
   private started: Promise<{ port: number; host: string }> | undefined;
   private closing: Promise<void> | undefined;
@@ -45,7 +47,7 @@ export class IndexServer {
   start({ port = DEFAULT_INDEX_PORT, host = '0.0.0.0' }: { port?: number; host?: string } = {}): Promise<{ port: number; host: string }> {
     if (this.closing) return Promise.reject(new LanmeshError('BAD_CONFIG', 'index server was closed'));
     this.started ??= new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
+      const server = createServer({ allowHalfOpen: true }, (s) => this.accept(s));
       this.server = server;
       server.maxConnections = this.init.maxConnections ?? 1024;
       const onError = (err: NodeJS.ErrnoException) => {
@@ -68,9 +70,9 @@ export class IndexServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const server = this.server;
-      // Each connection's 'close' (records dropped, disconnect logged) has run when this resolves.
-      const gone = [...this.sockets].map((s) => new Promise<void>((r) => s.once('close', () => r())));
-      for (const s of this.sockets) s.destroy();
+      // Each connection's onClose (records dropped, disconnect logged) has run when this resolves.
+      const gone = [...this.conns].map((c) => c.closed);
+      for (const c of this.conns) c.close(SHUTDOWN_REASON);
       if (server?.listening) await new Promise<void>((r) => server.close(() => r()));
       await Promise.all(gone);
     })();
@@ -83,7 +85,21 @@ export class IndexServer {
   }
 
   get connections(): number {
-    return this.sockets.size;
+    return this.conns.size;
+  }
+
+  /** Answers written for clients but not yet taken by the kernel, over all connections. */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const c of this.conns) n += c.bufferedBytes;
+    return n;
+  }
+
+  /** Requests received but not answered yet (waiting for their clients to read), over all connections. */
+  get queuedRequests(): number {
+    let n = 0;
+    for (const c of this.conns) n += c.queuedRequests;
+    return n;
   }
 
   private accept(socket: Socket): void {
@@ -93,59 +109,24 @@ export class IndexServer {
     }
     const conn = ++this.nextConn;
     const remote = `${plainAddress(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
-    const parser = new RequestParser(this.init.limits);
-    const requestTimeoutMs = this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    let reason = 'closed by peer';
-    let stalled: NodeJS.Timeout | undefined;
-    this.sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, KEEPALIVE_MS);
-    if (this.init.idleTimeoutMs) {
-      socket.setTimeout(this.init.idleTimeoutMs, () => {
-        reason = 'idle timeout';
-        socket.destroy();
-      });
-    }
+    const c = new IndexConnection(socket, {
+      limits: this.init.limits,
+      requestTimeoutMs: this.init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: this.init.idleTimeoutMs ?? 0,
+      maxBufferedBytes: this.init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      answer: (r) => this.answer(conn, remote, r),
+      onClose: (reason) => {
+        this.conns.delete(c);
+        const removed = this.index.drop(conn);
+        this.log({ kind: 'disconnect', conn, remote, removed, reason });
+      },
+    });
+    this.conns.add(c);
     this.log({ kind: 'connect', conn, remote });
-
-    const onData = (chunk: Buffer): void => {
-      try {
-        for (const result of parser.push(chunk)) {
-          if (!this.answer(socket, conn, remote, result)) {
-            reason = 'line too long';
-            socket.setTimeout(CLOSE_GRACE_MS, () => socket.destroy());
-            break;
-          }
-        }
-      } catch (err) {
-        reason = `internal error: ${describeError(err)}`;
-        socket.destroy();
-        return;
-      }
-      clearTimeout(stalled);
-      stalled = undefined;
-      if (requestTimeoutMs > 0 && parser.midRequest && !socket.destroyed) {
-        stalled = setTimeout(() => {
-          reason = 'request timeout';
-          socket.destroy();
-        }, requestTimeoutMs);
-        stalled.unref();
-      }
-    };
-    socket.on('data', onData);
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      reason = err.code ?? err.message;
-    });
-    socket.once('close', () => {
-      clearTimeout(stalled);
-      this.sockets.delete(socket);
-      const removed = this.index.drop(conn);
-      this.log({ kind: 'disconnect', conn, remote, removed, reason });
-    });
   }
 
-  /** Answers one parse result; false when the connection must close after the answer. */
-  private answer(socket: Socket, conn: number, remote: string, r: ParseResult): boolean {
+  /** The answer to one parse result, and whether the connection closes after it. */
+  private answer(conn: number, remote: string, r: ParseResult): { bytes: Buffer; closeAfter: boolean } {
     this.log({ kind: 'request', conn, remote, lines: r.lines });
     let code: StatusCode;
     let records: RfcRecord[] = [];
@@ -167,18 +148,10 @@ export class IndexServer {
       reason = 'GET goes to a peer\'s upload server, not the index';
     }
     const bytes = formatResponse(code, records);
-    this.log({ kind: 'response', conn, remote, code, lines: bytes.toString('utf8').split('\r\n').slice(0, -2), reason });
-    const closeAfter = r.error !== undefined && r.closeAfter;
-    if (closeAfter) {
-      socket.end(bytes);
-      return false;
+    if (this.init.onLog) {
+      this.log({ kind: 'response', conn, remote, code, lines: bytes.toString('utf8').split('\r\n').slice(0, -2), reason });
     }
-    if (!socket.write(bytes) && !socket.isPaused()) {
-      // A client that sends requests without reading answers waits until it reads them.
-      socket.pause();
-      socket.once('drain', () => socket.resume());
-    }
-    return true;
+    return { bytes, closeAfter: r.error !== undefined && r.closeAfter };
   }
 
   private log(event: IndexLogEvent): void {

@@ -4,6 +4,7 @@ import {
   DEFAULT_LIMITS,
   P2PCI_VERSION,
   RFC_NUMBER_RE,
+  isHostToken,
   parseHeaderLine,
   parsePort,
   type CodecLimits,
@@ -150,7 +151,7 @@ export class RequestParser {
     const bad = (reason: string): ParseResult => ({ error: 400, reason, closeAfter: false, lines });
     switch (p.method) {
       case 'ADD':
-        if (!host || /\s/.test(host)) return bad('ADD needs a Host header without spaces');
+        if (!isHostToken(host)) return bad('ADD needs a Host header: one word, no control characters');
         if (parsePort(portText) === undefined) return bad('ADD needs a Port header (1-65535)');
         if (!title) return bad('ADD needs a Title header');
         return { method: 'ADD', rfc: p.rfc, host, port, title, lines };

@@ -1,6 +1,8 @@
 // The RFCs a peer offers over P2P-CI, built from its local files: the upload server's RfcSource
-// and the list the index registration ADDs. Reads the start of `rfc<n>.txt` files for titles.
+// and the list the index registration ADDs. Titles: the one a downloaded file was listed under,
+// else from the file's name, else from the start of its text.
 import { open } from 'node:fs/promises';
+import { oneLine } from './codec.js';
 import { parseRfcFileName, rfcTitle, TITLE_SCAN_BYTES } from './rfc-files.js';
 import type { RfcFileInfo, RfcSource } from './upload.js';
 
@@ -23,6 +25,8 @@ export class RfcCatalog implements RfcSource {
   private readonly only: ReadonlySet<number> | undefined;
   private entries = new Map<number, RfcEntry>();
   private readonly titles = new Map<string, { size: number; mtimeMs: number; title: string }>();
+  /** RFC number → the downloaded file and the title its holder listed it under (memory only). */
+  private readonly listedTitles = new Map<number, { path: string; size: number; title: string }>();
   private updating: Promise<unknown> = Promise.resolve();
 
   /** `only`: advertise just these RFC numbers (the CLI's `--rfc N…`). */
@@ -40,6 +44,16 @@ export class RfcCatalog implements RfcSource {
     return run;
   }
 
+  /**
+   * The file at `path` (`size` bytes) was downloaded as RFC `rfc`, listed by its holder as `title`:
+   * offer it under that title rather than one guessed from its text. Takes effect at the next update().
+   */
+  rememberTitle(rfc: number, path: string, size: number, title: string): void {
+    const t = oneLine(title);
+    if (t) this.listedTitles.set(rfc, { path, size, title: t });
+    else this.listedTitles.delete(rfc);
+  }
+
   list(): RfcEntry[] {
     return [...this.entries.values()].sort((a, b) => a.rfc - b.rfc);
   }
@@ -54,7 +68,9 @@ export class RfcCatalog implements RfcSource {
     for (const f of files) {
       const parsed = parseRfcFileName(f.name);
       if (!parsed || next.has(parsed.rfc) || (this.only && !this.only.has(parsed.rfc))) continue;
-      const title = parsed.title ?? (await this.titleOf(f, parsed.rfc));
+      const listed = this.listedTitles.get(parsed.rfc);
+      const title =
+        listed && listed.path === f.path && listed.size === f.size ? listed.title : (parsed.title ?? (await this.titleOf(f, parsed.rfc)));
       next.set(parsed.rfc, { rfc: parsed.rfc, name: f.name, path: f.path, size: f.size, mtimeMs: f.mtimeMs, title });
     }
     this.entries = next;
