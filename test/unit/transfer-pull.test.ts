@@ -3,115 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { once } from 'node:events';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalStore } from '../../src/store/local-store.js';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { SenderPort, type RequestHandler } from '../../src/transfer/sender.js';
+import { SenderPort } from '../../src/transfer/sender.js';
 import { StubPort } from '../../src/transfer/stub-port.js';
-import { TransferService, type DownloadSummary } from '../../src/transfer/transfer-service.js';
 import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
 import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
 import { dialFramed, RemoteError } from '../../src/wire/connection.js';
-import { asPeerId, type FileId, type PeerId } from '../../src/types.js';
+import { asPeerId, type FileId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
-import { makeTmpDir } from '../support/tmp-dir.js';
-
-const CS = 64 * 1024;
-const HOST = '127.0.0.1';
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-interface Node {
-  id: PeerId;
-  name: string;
-  dir: string;
-  store: LocalStore;
-  transfer: TransferService;
-  sender: SenderPort;
-  receiverPort: number;
-  catalog: Catalog;
-  warnings: string[];
-  close(): Promise<void>;
-}
-
-interface NodeOpts {
-  files?: Record<string, Buffer>;
-  /** Replaces the chunk source the sender port serves from (a hostile seeder). */
-  serve?: (real: ChunkSource) => ChunkSource;
-  window?: number;
-  stallMs?: number;
-}
-
-async function makeNode(root: string, name: string, opts: NodeOpts = {}): Promise<Node> {
-  const dir = join(root, name);
-  await mkdir(join(dir, 'shared'), { recursive: true });
-  for (const [file, bytes] of Object.entries(opts.files ?? {})) await writeFile(join(dir, 'shared', file), bytes);
-  const store = await LocalStore.open({ dir, chunkSize: CS, pollMs: 0, settleMs: 0 });
-  await store.start();
-  const id = asPeerId(randomBytes(8).toString('hex'));
-  const warnings: string[] = [];
-  const onWarning = (m: string) => warnings.push(m);
-  const transfer = new TransferService({ store, peerId: id, onWarning, window: opts.window, stallMs: opts.stallMs });
-  const receiver = await transfer.listen(0, HOST);
-  let handlers: RequestHandler[] = transfer.senderHandlers;
-  let extra: UploadManager | undefined;
-  if (opts.serve) {
-    const source = opts.serve(transfer.source);
-    extra = new UploadManager({ selfId: id, source, onWarning });
-    handlers = [chunkRequestHandler(extra, source)];
-  }
-  const sender = await SenderPort.start({ port: 0, host: HOST, source: transfer.source, handlers, onWarning });
-  const catalog = new Catalog({ id, name });
-  return {
-    id, name, dir, store, transfer, sender, receiverPort: receiver.port, catalog, warnings,
-    async close() {
-      extra?.close();
-      await sender.close();
-      await transfer.close();
-      await store.close();
-    },
-  };
-}
-
-/** Every node learns every other node's offer now and whenever it changes (what catalog sync does). */
-async function wire(nodes: Node[]): Promise<void> {
-  const publish = (n: Node) => {
-    n.catalog.setLocal(n.transfer.source.entries());
-    for (const o of nodes) if (o !== n) o.catalog.setRemote(n.id, n.name, n.transfer.source.entries());
-  };
-  for (const n of nodes) {
-    n.transfer.on('change', () => publish(n));
-    n.store.on('change', () => publish(n));
-    publish(n);
-  }
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  for (const n of nodes) {
-    await n.transfer.attach({
-      catalog: n.catalog,
-      lookup: (pid) => {
-        const o = byId.get(pid);
-        return o && { name: o.name, address: HOST, ports: { receiver: o.receiverPort, sender: o.sender.port, distributor: 1, distributee: 1 } };
-      },
-    });
-  }
-}
-
-function done(n: Node): Promise<DownloadSummary> {
-  return new Promise((resolve, reject) => {
-    n.transfer.once('download:done', resolve);
-    n.transfer.once('download:failed', (f) => reject(new Error(f.error)));
-  });
-}
-
-async function withNodes(fn: (root: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTmpDir();
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.remove();
-  }
-}
+import { CS, HOST, sha, makeNode, wire, done, withNodes } from '../support/transfer-nodes.js';
 
 test('a file held by two seeders comes from both, verified, into downloads/; then it is seeded', withTimeout(20000, async () => {
   await withNodes(async (root) => {
