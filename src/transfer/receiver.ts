@@ -3,6 +3,7 @@
 import { TcpListener } from './tcp-listener.js';
 import { plainAddress, type TokenTable } from './tokens.js';
 import { FramedConnection, type ChunkFrame } from '../wire/connection.js';
+import { MAX_FRAME } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
 import type { PeerId } from '../types.js';
 import { describeError } from '../errors.js';
@@ -24,10 +25,17 @@ export interface ReceiverInit {
 
 /** How long a fresh connection may take to say data.hello. */
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * Largest frame accepted before data.hello (which is < 200 bytes): until a connection names a
+ * holder we asked, it cannot make us buffer a chunk-sized frame.
+ */
+export const PRE_HELLO_MAX_FRAME = 4096;
 
 export class ReceiverPort {
   /** Chunk frames dropped because no outstanding request matched them (for tests and logs). */
   unknownChunks = 0;
+  /** Data connections closed at data.hello because nothing was asked of that peer at that address. */
+  unexpectedLinks = 0;
 
   private constructor(private readonly listener: TcpListener, private readonly init: ReceiverInit) {}
 
@@ -35,7 +43,7 @@ export class ReceiverPort {
     let self: ReceiverPort | undefined;
     const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s) => {
       if (!self) return s.destroy();
-      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs });
+      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs, maxFrameBytes: PRE_HELLO_MAX_FRAME });
       self.accept(conn);
       // The connection paused the socket first: this listener does not switch it to flowing mode.
       s.on('data', () => self?.bytesFrom(conn));
@@ -72,9 +80,16 @@ export class ReceiverPort {
     conn.on('warning', (err: Error) => this.init.onWarning(`receiver: data connection from ${address} dropped: ${describeError(err)}`));
     conn.on('control', (msg: ControlMessage) => {
       if (msg.t === 'data.hello' && !peer) {
+        clearTimeout(helloTimer);
+        if (!this.init.tokens.expects(msg.peer, address)) {
+          this.unexpectedLinks++;
+          log('closed data connection from %s: nothing was asked of peer %s there', conn.label, msg.peer);
+          conn.close();
+          return;
+        }
         peer = msg.peer;
         this.peers.set(conn, peer);
-        clearTimeout(helloTimer);
+        conn.setMaxFrame(MAX_FRAME);
         return;
       }
       if (msg.t === 'chunk.missing' && peer) {

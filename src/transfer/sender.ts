@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
 import { FramedConnection } from '../wire/connection.js';
-import { looksLikeP2pci } from '../wire/frame.js';
+import { MAX_REQUEST_FRAME, looksLikeP2pci } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
@@ -68,7 +68,11 @@ export class SenderPort {
       else socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
       return;
     }
-    const conn = new FramedConnection(socket, { initial: first, idleTimeoutMs: this.init.idleTimeoutMs });
+    const conn = new FramedConnection(socket, {
+      initial: first,
+      idleTimeoutMs: this.init.idleTimeoutMs,
+      maxFrameBytes: MAX_REQUEST_FRAME,
+    });
     conn.on('warning', (err: Error) =>
       this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),
     );

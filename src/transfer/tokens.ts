@@ -37,6 +37,13 @@ export class TokenTable {
     return t;
   }
 
+  /** True while some outstanding request asked `peer` at `address` (so it may open a data connection). */
+  expects(peer: PeerId, address: string | undefined): boolean {
+    const from = plainAddress(address);
+    for (const t of this.tickets.values()) if (t.peer === peer && t.address === from) return true;
+    return false;
+  }
+
   retire(token: string): void {
     this.tickets.delete(token);
   }

@@ -147,8 +147,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** Counters for tests, the bench and logs. */
-  stats(): { unknownChunks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
-    return { unknownChunks: this.receiver?.unknownChunks ?? 0, uploaded: { ...this.uploads.stats } };
+  stats(): { unknownChunks: number; unexpectedLinks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
+    return {
+      unknownChunks: this.receiver?.unknownChunks ?? 0,
+      unexpectedLinks: this.receiver?.unexpectedLinks ?? 0,
+      uploaded: { ...this.uploads.stats },
+    };
   }
 
   list(): DownloadProgress[] {

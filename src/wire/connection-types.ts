@@ -13,6 +13,8 @@ export interface FramedConnectionInit {
   requestTimeoutMs?: number;
   /** Names the far end in errors when the stream is not a net.Socket. */
   label?: string;
+  /** Largest incoming frame (length field) accepted; default MAX_FRAME. See setMaxFrame(). */
+  maxFrameBytes?: number;
 }
 
 export interface RequestOptions {

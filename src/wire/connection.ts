@@ -36,7 +36,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   readonly remotePort: number | undefined;
   /** `address:port` of the far end, for messages. */
   readonly label: string;
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder: FrameDecoder;
   private readonly requests = new RequestTable();
   private readonly idle: IdleTimer;
   private readonly requestTimeoutMs: number;
@@ -53,6 +53,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     init: FramedConnectionInit = {},
   ) {
     super();
+    this.decoder = new FrameDecoder(init.maxFrameBytes);
     this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (socket instanceof Socket) {
       this.remoteAddress = socket.remoteAddress;
@@ -120,6 +121,11 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     const { rid, response } = this.requests.open(msg.t, this.label, timeoutMs, opts.signal);
     this.send({ ...msg, rid } as ControlMessage).catch((err: unknown) => this.requests.fail(rid, err));
     return response;
+  }
+
+  /** Change the largest incoming frame accepted (from the next frame on), e.g. once the far end said hello. */
+  setMaxFrame(bytes: number): void {
+    this.decoder.maxFrame = bytes;
   }
 
   /** Stop reading from the socket (frames already decoded are still delivered). Not idle while paused. */
@@ -208,16 +214,14 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
 
   private readonly onData = (slice: Buffer): void => {
     this.idle.touch();
-    let frames: Frame[];
     try {
-      frames = this.decoder.push(slice);
+      // Frame by frame, so a listener that raises the frame limit (after a hello) is in time for
+      // the next frame of the same slice. Frames after a close are not delivered.
+      this.decoder.pushEach(slice, (frame) => {
+        if (!this.closed) this.dispatch(frame);
+      });
     } catch (e) {
-      this.protocolError(e);
-      return;
-    }
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.dispatch(frame);
+      if (!this.closed) this.protocolError(e);
     }
   };
 

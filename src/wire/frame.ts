@@ -6,6 +6,13 @@ import { LanmeshError } from '../errors.js';
 export const MAX_FRAME = 16 * 1024 * 1024 + 1024;
 /** Largest control body (the JSON text). */
 export const MAX_CONTROL = 8 * 1024 * 1024;
+/**
+ * Largest frame the serving ports (sender, and the stub distributor/distributee) accept from a
+ * client: requests are small (a chunks.get of 4096 indices is ~30 KB), and a connection that has
+ * not proven anything must not make us buffer megabytes. push.offer, which carries a manifest,
+ * will need the distributee to raise it.
+ */
+export const MAX_REQUEST_FRAME = 256 * 1024;
 export const FRAME_CONTROL = 0x01;
 export const FRAME_CHUNK = 0x02;
 export const TOKEN_BYTES = 16;
@@ -80,14 +87,19 @@ export function looksLikeP2pci(firstBytes: Buffer): boolean {
 }
 
 /**
- * Incremental decoder. push() returns every frame completed by the slice and throws LanmeshError
- * (FRAME_TOO_LARGE or BAD_FRAME) on a protocol error; after that the decoder stays failed, and
- * frames completed earlier in the same slice are dropped with the connection.
+ * Incremental decoder. push() returns every frame completed by the slice (pushEach() hands them
+ * over one by one) and throws LanmeshError (FRAME_TOO_LARGE or BAD_FRAME) on a protocol error;
+ * after that the decoder stays failed.
  * A frame that sits inside one slice is returned as a view of it; otherwise its body is copied
  * once into a buffer of the declared (already checked) length, so memory per decoder stays
  * ≤ MAX_FRAME however the bytes are sliced.
  */
 export class FrameDecoder {
+  /**
+   * Largest length field accepted now (≤ MAX_FRAME). A port lowers it until the far end has said
+   * who it is, so an anonymous connection cannot make us hold megabytes for one frame.
+   */
+  private limit: number;
   private readonly head = Buffer.alloc(FRAME_HEADER_BYTES);
   private headFill = 0;
   /** Body of the frame in progress (type byte excluded), once its header has been checked. */
@@ -98,18 +110,44 @@ export class FrameDecoder {
   /** Stream offset of the frame in progress, for error context. */
   private consumed = 0;
 
+  constructor(maxFrame: number = MAX_FRAME) {
+    this.limit = FrameDecoder.checkedLimit(maxFrame);
+  }
+
+  get maxFrame(): number {
+    return this.limit;
+  }
+
+  /** Applies from the next frame header on; the frame in progress keeps the length it was checked against. */
+  set maxFrame(n: number) {
+    this.limit = FrameDecoder.checkedLimit(n);
+  }
+
+  private static checkedLimit(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_FRAME) throw new RangeError(`frame limit must be an integer in 1..${MAX_FRAME}, got ${n}`);
+    return n;
+  }
+
   /** Bytes held for the frame in progress. */
   get bufferedBytes(): number {
     return this.headFill + this.bodyFill;
   }
 
   push(slice: Buffer): Frame[] {
-    if (this.failed) throw this.failed;
     const frames: Frame[] = [];
+    this.pushEach(slice, (f) => frames.push(f));
+    return frames;
+  }
+
+  /**
+   * Like push(), but hands each frame to onFrame as soon as it is complete, so that onFrame can
+   * change maxFrame before the next header in the same slice is checked.
+   */
+  pushEach(slice: Buffer, onFrame: (frame: Frame) => void): void {
+    if (this.failed) throw this.failed;
     try {
       let at = 0;
-      while (at < slice.length) at = this.step(slice, at, frames);
-      return frames;
+      while (at < slice.length) at = this.step(slice, at, onFrame);
     } catch (e) {
       this.failed =
         e instanceof LanmeshError ? e : new LanmeshError('BAD_FRAME', `frame decoder failed: ${String(e)}`, { cause: e });
@@ -121,7 +159,7 @@ export class FrameDecoder {
   }
 
   /** Consume bytes of slice from at; returns the new position. */
-  private step(slice: Buffer, at: number, frames: Frame[]): number {
+  private step(slice: Buffer, at: number, frames: (f: Frame) => void): number {
     if (this.body) {
       const n = slice.copy(this.body, this.bodyFill, at);
       this.bodyFill += n;
@@ -149,7 +187,7 @@ export class FrameDecoder {
     return at + n;
   }
 
-  private startBody(length: number, frames: Frame[]): void {
+  private startBody(length: number, frames: (f: Frame) => void): void {
     this.headFill = FRAME_HEADER_BYTES;
     this.body = Buffer.allocUnsafe(length - 1);
     this.bodyFill = 0;
@@ -158,7 +196,7 @@ export class FrameDecoder {
 
   private checkLength(length: number): void {
     if (length === 0) this.fail('BAD_FRAME', 'frame length 0');
-    if (length > MAX_FRAME) this.fail('FRAME_TOO_LARGE', `frame length ${length} exceeds ${MAX_FRAME}`);
+    if (length > this.limit) this.fail('FRAME_TOO_LARGE', `frame length ${length} exceeds ${this.limit}`);
   }
 
   private checkHeader(length: number, type: number): number {
@@ -174,8 +212,8 @@ export class FrameDecoder {
     return length;
   }
 
-  private finish(body: Buffer, frames: Frame[]): void {
-    frames.push(
+  private finish(body: Buffer, frames: (f: Frame) => void): void {
+    const frame: Frame =
       this.type === FRAME_CONTROL
         ? { kind: 'control', body }
         : {
@@ -183,12 +221,12 @@ export class FrameDecoder {
             token: body.subarray(0, TOKEN_BYTES),
             index: body.readUInt32BE(TOKEN_BYTES),
             data: body.subarray(CHUNK_PREFIX_BYTES),
-          },
-    );
+          };
     this.consumed += FRAME_HEADER_BYTES + body.length;
     this.body = undefined;
     this.headFill = 0;
     this.bodyFill = 0;
+    frames(frame);
   }
 
   private fail(code: 'BAD_FRAME' | 'FRAME_TOO_LARGE', what: string): never {

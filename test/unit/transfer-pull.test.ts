@@ -11,6 +11,8 @@ import { StubPort } from '../../src/transfer/stub-port.js';
 import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
 import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
 import { dialFramed, RemoteError } from '../../src/wire/connection.js';
+import { MAX_REQUEST_FRAME } from '../../src/wire/frame.js';
+import { PRE_HELLO_MAX_FRAME } from '../../src/transfer/receiver.js';
 import { asPeerId, type FileId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
 import { CS, HOST, sha, makeNode, wire, done, withNodes } from '../support/transfer-nodes.js';
@@ -162,11 +164,16 @@ test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, later 
     const a = await makeNode(root, 'a', { files: { 'x.bin': randomBytes(CS) } });
     const stub = await StubPort.start(0, HOST, 'distributor');
     try {
+      // A data connection from a holder that was asked for something: its chunk with another token is dropped.
+      const holder = asPeerId('0123456789abcdef');
+      const ticket = a.transfer.tokens.issue({ peer: holder, address: HOST, onChunk: () => undefined, onMissing: () => undefined });
       const conn = await dialFramed(HOST, a.receiverPort);
-      await conn.send({ t: 'data.hello', peer: asPeerId('0123456789abcdef') });
+      await conn.send({ t: 'data.hello', peer: holder });
       await conn.sendChunk(randomBytes(16), 0, randomBytes(100));
-      await waitFor(() => a.transfer.tokens.size === 0 && a.transfer.stats().unknownChunks === 1, { what: 'chunk dropped' });
+      await waitFor(() => a.transfer.stats().unknownChunks === 1, { what: 'chunk dropped' });
+      assert.not.ok(conn.isClosed);
       conn.close();
+      a.transfer.tokens.retire(ticket);
 
       const req = await dialFramed(HOST, a.sender.port);
       const missing = ('ab'.repeat(32)) as FileId;
@@ -180,6 +187,38 @@ test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, later 
       d.close();
     } finally {
       await stub.close();
+      await a.close();
+    }
+  });
+}));
+
+test('limits: the receiver closes a data connection nobody asked for, and any big frame before its hello', withTimeout(10000, async () => {
+  await withNodes(async (root) => {
+    const a = await makeNode(root, 'a');
+    try {
+      // A well-formed hello from a peer that was asked nothing: closed at once, its chunk never read.
+      const stranger = await dialFramed(HOST, a.receiverPort);
+      await stranger.send({ t: 'data.hello', peer: asPeerId('fedcba9876543210') });
+      await stranger.sendChunk(randomBytes(16), 0, randomBytes(100)).catch(() => undefined);
+      await once(stranger, 'close');
+      assert.is(a.transfer.stats().unexpectedLinks, 1);
+      assert.is(a.transfer.stats().unknownChunks, 0);
+
+      // A chunk-sized frame header before any hello: refused on its header, before a byte of body.
+      const eager = await dialFramed(HOST, a.receiverPort);
+      await eager.sendChunk(randomBytes(16), 0, randomBytes(PRE_HELLO_MAX_FRAME)).catch(() => undefined);
+      await once(eager, 'close');
+
+      // The sender port takes requests, not megabytes: a frame over MAX_REQUEST_FRAME closes the connection.
+      const big = await dialFramed(HOST, a.sender.port);
+      await big.sendChunk(randomBytes(16), 0, randomBytes(MAX_REQUEST_FRAME)).catch(() => undefined);
+      await once(big, 'close');
+      // A normal request on a new connection still works: nothing else was harmed.
+      const ok = await dialFramed(HOST, a.sender.port);
+      const cat = await ok.request({ t: 'catalog.get' });
+      assert.is(cat.t, 'catalog');
+      ok.close();
+    } finally {
       await a.close();
     }
   });

@@ -229,6 +229,33 @@ test('an empty control body is a frame (the message layer rejects it)', () => {
   assert.is(frames[0].kind === 'control' && frames[0].body.length, 0);
 });
 
+test('a lowered frame limit refuses larger headers before buffering; raising it mid-slice takes effect at once', () => {
+  const small = new FrameDecoder(64);
+  assert.is(small.maxFrame, 64);
+  const err = throwsCode(() => small.push(header(65, FRAME_CHUNK)), 'FRAME_TOO_LARGE');
+  assert.match(err.message, 'exceeds 64');
+  assert.is(small.bufferedBytes, 0);
+  assert.is(new FrameDecoder(64).push(encodeControl({ t: 'x' })).length, 1);
+
+  // A hello-sized control frame, then a big chunk frame, in one slice: the limit is raised by
+  // whoever receives the first frame, and the second is accepted.
+  const big = encodeChunk(Buffer.alloc(16, 7), 3, Buffer.alloc(1000, 9));
+  const slice = Buffer.concat([encodeControl({ t: 'hello' }), big]);
+  const raised = new FrameDecoder(64);
+  const seen: Frame[] = [];
+  raised.pushEach(slice, (f) => {
+    seen.push(f);
+    raised.maxFrame = MAX_FRAME;
+  });
+  assert.equal(seen.map((f) => f.kind), ['control', 'chunk']);
+  // Without the raise the same slice fails at the second header.
+  throwsCode(() => new FrameDecoder(64).push(slice), 'FRAME_TOO_LARGE');
+
+  for (const bad of [0, -1, 1.5, MAX_FRAME + 1]) {
+    assert.throws(() => new FrameDecoder(bad), /frame limit/);
+  }
+});
+
 test('a failed decoder stays failed', () => {
   const d = new FrameDecoder();
   throwsCode(() => d.push(header(0)), 'BAD_FRAME');
