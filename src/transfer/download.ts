@@ -9,6 +9,7 @@ import { Scheduler } from './scheduler.js';
 import { HolderSession, type HolderInfo, type SessionHooks } from './holder-session.js';
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
+import { HolderStanding } from './holder-standing.js';
 import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
 
 export interface DownloadInit {
@@ -44,9 +45,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private readonly partial: PartialDownload;
   private sched: Scheduler;
   private readonly sessions = new Map<PeerId, HolderSession>();
-  private readonly banned = new Map<PeerId, DroppedHolder>();
-  /** Strikes per holder since its last verified chunk. */
-  private readonly strikes = new Map<PeerId, number>();
+  private readonly standing: HolderStanding;
   private readonly writing = new Map<ChunkIndex, Promise<boolean>>();
   private readonly tally: DownloadTally;
   private readonly now: () => number;
@@ -63,6 +62,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.partial = init.partial;
     this.manifest = init.partial.manifest;
     this.now = init.now ?? Date.now;
+    this.standing = new HolderStanding(init.maxStrikes ?? 3);
     this.tally = new DownloadTally(this.manifest, init.partial.have(), this.now);
     this.sched = this.newScheduler();
     this.hooks = this.makeHooks();
@@ -90,7 +90,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         continue;
       }
       seen.add(info.peer);
-      if (this.banned.has(info.peer)) continue;
+      if (this.standing.isOut(info.peer)) continue;
       const s = this.sessions.get(info.peer);
       if (!s) {
         this.tally.named(info.peer, info.name);
@@ -110,6 +110,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       s.close();
       this.sched.removeHolder(peer);
     }
+    for (const peer of this.standing.forgiveAbsent(seen)) this.sched.pardon(peer);
     this.pump();
   }
 
@@ -179,13 +180,12 @@ export class Download extends EventEmitter<DownloadEvents> {
     };
   }
 
-  /** One more strike against a holder; at maxStrikes it is dropped from this download. True when dropped. */
+  /** One more strike against a holder; at maxStrikes it is dropped until the catalog stops listing it. True when dropped. */
   private strike(peer: PeerId, why: string): boolean {
-    if (this.isOver() || this.banned.has(peer)) return false;
-    const n = (this.strikes.get(peer) ?? 0) + 1;
-    this.strikes.set(peer, n);
-    if (n < (this.init.maxStrikes ?? 3)) return false;
-    this.dropHolder(peer, `${why} (${n} times in a row, no chunk delivered in between)`);
+    if (this.isOver()) return false;
+    const n = this.standing.strike(peer);
+    if (n === undefined) return false;
+    this.dropHolder(peer, `${why} (${n} times in a row, no chunk delivered in between)`, false);
     return true;
   }
 
@@ -245,7 +245,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     if (this.isOver()) return true;
     this.tally.stored(index, data.length);
-    this.strikes.delete(peer);
+    this.standing.delivered(peer);
     const { duplicateOf } = this.sched.onChunk(peer, index, data.length, this.now());
     for (const other of duplicateOf ?? []) this.sessions.get(other as PeerId)?.cancel(index);
     this.init.onStored?.();
@@ -254,11 +254,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     return true;
   }
 
-  private dropHolder(peer: PeerId, reason: string): void {
-    if (this.banned.has(peer)) return;
+  /** forGood: it sent bad data. Otherwise it only failed to deliver, and may come back (HolderStanding). */
+  private dropHolder(peer: PeerId, reason: string, forGood = true): void {
     const s = this.sessions.get(peer);
     const dropped: DroppedHolder = { id: this.id, file: this.manifest.name, peer, name: s?.info.name ?? peer, address: s?.info.address ?? '?', reason };
-    this.banned.set(peer, dropped);
+    if (!this.standing.drop(dropped, forGood)) return;
     this.sched.ban(peer);
     this.sessions.delete(peer);
     s?.close();
@@ -330,14 +330,14 @@ export class Download extends EventEmitter<DownloadEvents> {
       return;
     }
     this.st = 'done';
-    this.emit('done', this.tally.summary(path, this.sched.stats(), [...this.banned.values()]));
+    this.emit('done', this.tally.summary(path, this.sched.stats(), this.standing.dropped()));
   }
 
   /** After complete() found damaged chunks: a fresh scheduler over what is still held, same sessions. */
   private rebuild(): void {
     this.tally.resync(this.partial.have());
     this.sched = this.newScheduler();
-    for (const peer of this.banned.keys()) this.sched.ban(peer);
+    for (const peer of this.standing.outNow()) this.sched.ban(peer);
     this.startTimer();
     this.setHolders(this.parked);
   }

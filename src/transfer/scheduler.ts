@@ -122,12 +122,17 @@ export class Scheduler {
     return back;
   }
 
-  /** It sent a chunk that failed verification: never use it again for this download. */
+  /** Stop using it for this download (bad data, or too many failures to deliver) until pardon(). */
   ban(id: string): ChunkIndex[] {
     this.banned.add(id);
     const rec = this.records.get(id);
     if (rec) rec.failures++;
     return this.removeHolder(id);
+  }
+
+  /** It may be used again (it was banned for failing to deliver, and has since left the catalog). */
+  pardon(id: string): void {
+    this.banned.delete(id);
   }
 
   isBanned(id: string): boolean {

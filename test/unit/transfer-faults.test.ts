@@ -116,6 +116,55 @@ test('a sole holder that answers chunk.missing for everything is dropped and nam
 test('a sole holder that accepts requests and never sends is dropped after a few stalls; the download waits', withTimeout(25000, () =>
   droppedSoleHolder((real) => ({ has: (id) => real.has(id), readChunk: () => new Promise<Buffer>(() => undefined) }), /sent no data/)));
 
+test('a holder dropped for failing to deliver is forgiven once the catalog stops listing it; one that sent bad data is not', withTimeout(25000, async () => {
+  await withNodes(async (root) => {
+    const bytes = randomBytes(12 * CS);
+    let broken = true;
+    // Serves nothing (chunk.missing) while broken, as a holder whose file just went away does.
+    const a = await makeNode(root, 'a', { files: { 'f.bin': bytes }, serve: (real) => ({
+      has: (id) => real.has(id),
+      readChunk: async (id, i) => {
+        if (broken) throw new Error('gone');
+        return real.readChunk(id, i);
+      },
+    }) });
+    // Sends every chunk with one bit flipped.
+    const b = await makeNode(root, 'b', { files: { 'f.bin': bytes }, serve: (real) => ({
+      has: (id) => real.has(id),
+      readChunk: async (id, i) => {
+        const chunk = Buffer.from(await real.readChunk(id, i));
+        chunk[0]! ^= 1;
+        return chunk;
+      },
+    }) });
+    const c = await makeNode(root, 'c');
+    try {
+      await wire([a, b, c]);
+      const dropped: DroppedHolder[] = [];
+      c.transfer.on('download:dropped', (x) => dropped.push(x));
+      const fin = done(c);
+      await c.transfer.download('f.bin');
+      await waitFor(() => dropped.length === 2, { what: 'both holders dropped', timeoutMs: 10000, intervalMs: 20 });
+      await waitFor(() => c.transfer.list()[0]?.state === 'waiting', { what: 'waiting', timeoutMs: 3000, intervalMs: 20 });
+
+      // Both leave c's catalog (a's file was removed, b restarted), then both offer the file again.
+      c.catalog.removePeer(a.id);
+      c.catalog.removePeer(b.id);
+      broken = false;
+      c.catalog.setRemote(a.id, 'a', a.transfer.source.entries());
+      c.catalog.setRemote(b.id, 'b', b.transfer.source.entries());
+      const summary = await fin;
+      assert.is(sha(await readFile(summary.path)), sha(bytes));
+      const shares = new Map(summary.shares.map((h) => [h.name, h.chunks]));
+      assert.is(shares.get('a'), 12, JSON.stringify(summary.shares));
+      assert.is(shares.get('b') ?? 0, 0, JSON.stringify(summary.shares));
+      assert.equal(summary.dropped.map((d) => d.name).sort(), ['a', 'b']);
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.close()));
+    }
+  });
+}));
+
 test('after a stall the holder is told to cancel what was given up: it does not send those chunks too', withTimeout(20000, async () => {
   await withNodes(async (root) => {
     const bytes = randomBytes(8 * CS);
