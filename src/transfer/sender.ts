@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
+import { CatalogPager } from './catalog-pages.js';
 import { FramedConnection } from '../wire/connection.js';
 import { MAX_REQUEST_FRAME, looksLikeP2pci } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
@@ -79,11 +80,12 @@ export class SenderPort {
     // One request at a time per connection, and stop reading while too many wait: a client that
     // pipelines requests without reading the answers must not make us queue catalogs without bound.
     let chain = Promise.resolve();
+    const pager = new CatalogPager(this.init.source);
     let waiting = 0;
     conn.on('control', (msg: ControlMessage) => {
       if (++waiting >= MAX_PIPELINED) conn.pause();
       chain = chain
-        .then(() => (conn.isClosed ? undefined : this.handle(msg, conn, socket)))
+        .then(() => (conn.isClosed ? undefined : this.handle(msg, conn, socket, pager)))
         .catch((err) => {
           if (!conn.isClosed) {
             this.init.onWarning(`sender: request from ${socket.remoteAddress} failed: ${describeError(err)}`);
@@ -96,11 +98,11 @@ export class SenderPort {
     });
   }
 
-  private async handle(msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<void> {
+  private async handle(msg: ControlMessage, conn: FramedConnection, socket: Socket, pager: CatalogPager): Promise<void> {
     const { source } = this.init;
     switch (msg.t) {
       case 'catalog.get':
-        await conn.send({ t: 'catalog', rid: msg.rid, peer: source.peerId, rev: source.revision(), files: source.entries() });
+        await conn.send({ t: 'catalog', rid: msg.rid, peer: source.peerId, ...pager.page(msg.from ?? 0) });
         return;
       case 'manifest.get': {
         const manifest = source.manifest(msg.id);

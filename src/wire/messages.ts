@@ -6,8 +6,10 @@ import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
 import { MAX_CHUNK_DATA } from './frame.js';
 
-/** Files in one catalog message. */
+/** Files in one catalog message (a page: the sender cuts pages well under MAX_CONTROL). */
 export const MAX_CATALOG_FILES = 100_000;
+/** Files one peer's catalog may hold over all its pages (what a requester keeps of one peer at most). */
+export const MAX_PEER_FILES = 200_000;
 /** Chunk indexes in one chunks.get. */
 export const MAX_CHUNKS_PER_REQUEST = 4096;
 /** Chunks per file: 120k hashes (67 bytes of JSON each) keep a manifest under MAX_CONTROL. */
@@ -28,8 +30,10 @@ const MAX_RID = Number.MAX_SAFE_INTEGER;
 export const WIRE_ERROR_CODES = ['NOT_FOUND', 'BAD_MESSAGE', 'UNSUPPORTED', 'BUSY', 'INTERNAL'] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
-export interface CatalogGet { t: 'catalog.get'; rid: number }
-export interface CatalogMsg { t: 'catalog'; rid: number; peer: PeerId; rev: number; files: CatalogEntry[] }
+/** from: index of the first entry wanted (a later page); absent = 0. */
+export interface CatalogGet { t: 'catalog.get'; rid: number; from?: number }
+/** next: present when more entries follow; ask again with from = next (same rev, or start over). */
+export interface CatalogMsg { t: 'catalog'; rid: number; peer: PeerId; rev: number; files: CatalogEntry[]; next?: number }
 export interface ManifestGet { t: 'manifest.get'; rid: number; id: FileId }
 export interface ManifestMsg { t: 'manifest'; rid: number; manifest: Manifest }
 /** Without rid: a notice about the whole connection (sent just before closing it). */
@@ -102,11 +106,16 @@ export function validateControl(value: unknown): ControlMessage {
   const m = Fields.of(value, t);
   const rid = (): number => m.int('rid', 1, MAX_RID);
   switch (t) {
-    case 'catalog.get':
-      return { t, rid: rid() };
+    case 'catalog.get': {
+      const out: CatalogGet = { t, rid: rid() };
+      if (m.has('from')) out.from = m.int('from', 0, MAX_PEER_FILES);
+      return out;
+    }
     case 'catalog': {
       const files = m.array('files', MAX_CATALOG_FILES).map((v, i) => catalogEntry(Fields.of(v, `${t}.files[${i}]`)));
-      return { t, rid: rid(), peer: m.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId, rev: m.int('rev', 0, MAX_REV), files };
+      const out: CatalogMsg = { t, rid: rid(), peer: m.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId, rev: m.int('rev', 0, MAX_REV), files };
+      if (m.has('next')) out.next = m.int('next', 1, MAX_PEER_FILES);
+      return out;
     }
     case 'manifest.get':
       return { t, rid: rid(), id: fileId(m, 'id') };
