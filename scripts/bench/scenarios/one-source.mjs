@@ -1,0 +1,104 @@
+// One source, one big file: lanmesh's verified pull against nginx → curl over the same veth, with
+// the downloader on tmpfs, on the real disk (curl then fsyncs), and a 2 GiB run for peak RSS.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { registerScenario } from '../registry.mjs';
+import { MiB, checkCopy, freshDir, sha256File, writeRandom } from '../files.mjs';
+import { Nginx, curlGet, iperf } from '../refs.mjs';
+import { lanmeshPull, prewarm } from './pull.mjs';
+import { median, ratios } from '../stats.mjs';
+
+function oneSource({ name, title, quickMiB, fullMiB, onDisk, goal, summary, withIperf }) {
+  return {
+    name,
+    title,
+    hosts: 2,
+    goal,
+    summary,
+    async setup(ctx) {
+      const [h1, h2] = ctx.lan.hosts;
+      const mib = ctx.quick ? quickMiB : fullMiB;
+      const seedDir = join(ctx.tmp, 'seed');
+      const src = join(seedDir, 'shared', 'big.bin');
+      ctx.log(`writing ${mib} MiB of random data`);
+      await writeRandom(src, mib * MiB);
+      const sha = await sha256File(src);
+      await prewarm(ctx, h1, seedDir, 1);
+      const nginx = await Nginx.start({ ns: h1.netns, address: h1.address, root: join(seedDir, 'shared'), prefix: join(ctx.tmp, 'nginx') });
+      const dlRoot = onDisk ? ctx.disk : ctx.tmp;
+      return { ctx, h1, h2, seedDir, sha, nginx, title: title.replace(/^\d+ [GM]iB/, sizeText(mib)), dlDir: join(dlRoot, 'dl'), refDir: join(dlRoot, 'ref'), bytes: mib * MiB, params: { MiB: mib, downloader: onDisk ? 'disk' : 'tmpfs' } };
+    },
+    async lanmesh(st) {
+      const r = await lanmeshPull(st.ctx, { seeders: [{ host: st.h1, dir: st.seedDir }], dl: { host: st.h2, dir: st.dlDir }, files: [{ name: 'big.bin', sha: st.sha }] });
+      await rm(join(st.dlDir, 'downloads', 'big.bin'));
+      return r;
+    },
+    reference: {
+      name: onDisk ? 'nginx → curl -o, then fsync' : 'nginx → curl -o',
+      async run(st) {
+        const out = join(await freshDir(st.refDir), 'big.bin');
+        const r = await curlGet(st.h2.netns, [[`${st.nginx.url}/big.bin`, out]], { logDir: st.ctx.logDir, nginx: st.nginx, fsync: onDisk });
+        await checkCopy(out, st.sha, 'curl copy of big.bin');
+        await rm(out);
+        return r;
+      },
+    },
+    extras: withIperf
+      ? [{ name: 'iperf3', run: (st) => iperf(st.h1.netns, st.h1.address, st.h2.netns, st.bytes, { logDir: st.ctx.logDir }) }]
+      : [],
+    async teardown(st) {
+      await st?.nginx.stop();
+    },
+  };
+}
+
+const sizeText = (mib) => (mib >= 1024 ? `${mib / 1024} GiB` : `${mib} MiB`);
+const cpuPerGiB = (res) => median(res.rounds.filter((r) => r.lanmesh).map((r) => r.lanmesh.cpu)) / (res.params.MiB / 1024);
+
+registerScenario(
+  oneSource({
+    name: 'pull-tmpfs',
+    title: '1 GiB, one source, tmpfs',
+    quickMiB: 64,
+    fullMiB: 1024,
+    onDisk: false,
+    withIperf: true,
+    goal: {
+      maxRatio: 1.25,
+      text: 'rate ≥ 0.8× nginx → curl; < 2 CPU-s per GiB, both peers',
+      check(res) {
+        const ratio = median(ratios(res));
+        const cpu = cpuPerGiB(res);
+        return { met: ratio <= 1.25 && cpu < 2, detail: `median ratio ${ratio.toFixed(2)} vs ≤ 1.25, ${cpu.toFixed(2)} CPU-s/GiB vs < 2` };
+      },
+    },
+    summary: (res) => [`lanmesh CPU per GiB (median, both peers): ${cpuPerGiB(res).toFixed(2)} CPU-s (goal < 2)`],
+  }),
+);
+
+registerScenario(
+  oneSource({
+    name: 'pull-disk',
+    title: '1 GiB, one source, downloader on the real disk',
+    quickMiB: 32,
+    fullMiB: 1024,
+    onDisk: true,
+    goal: { maxRatio: 1.2, text: 'time ≤ 1.2× curl + fsync' },
+  }),
+);
+
+registerScenario(
+  oneSource({
+    name: 'rss-2g',
+    title: '2 GiB, one source: peak RSS',
+    quickMiB: 128,
+    fullMiB: 2048,
+    onDisk: false,
+    goal: { maxRssMb: 90, text: 'peak RSS ≤ 90 MB on each side' },
+    summary(res) {
+      const peak = (who) => Math.max(0, ...res.rounds.filter((r) => r.lanmesh).map((r) => r.lanmesh.rss[who] ?? 0));
+      const ref = (who) => Math.max(0, ...res.rounds.filter((r) => r.reference).map((r) => r.reference.rss[who] ?? 0));
+      return [`peak RSS: seeder ${peak('seed1').toFixed(0)} MB, downloader ${peak('dl').toFixed(0)} MB (goal ≤ 90 each); nginx ${ref('nginx').toFixed(0)} MB, curl ${ref('curl').toFixed(0)} MB`];
+    },
+  }),
+);
