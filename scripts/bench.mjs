@@ -2,7 +2,8 @@
 // lanmesh's benchmark (root: it builds namespace LANs and mounts a tmpfs; run after `tsc`). Each
 // scenario runs lanmesh and the tool a user would otherwise pick, interleaved, for several rounds;
 // every copy's SHA-256 is checked. Writes bench/results/latest.{json,md,svg}.
-// Usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--rounds N] [--list] [--out DIR]
+// Usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--rounds N] [--list] [--out DIR] [--cpu-prof DIR]
+// (--cpu-prof: every lanmesh peer writes a .cpuprofile into DIR; the figures then include the profiler's cost)
 // The scenarios live in scripts/bench/scenarios/ (see registry.mjs to add one).
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     list: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const log = (m) => console.error(`${new Date().toISOString().slice(11, 19)} bench: ${m}`);
@@ -73,6 +75,7 @@ const stop = () => {
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 
+const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
 const started = performance.now();
 const results = [];
 let failure;
@@ -80,7 +83,7 @@ try {
   log(`${scenarios.length} scenario(s), ${rounds} round(s)${values.quick ? ', quick sizes' : ''}; machine: ${machine.cores} cores, ${machine.cpu}`);
   for (const s of scenarios) {
     if (process.exitCode === 130) break;
-    const env = { lanSupport, tmpfs: tmpfs.dir, diskRoot: join(work, 'disk'), quick: values.quick, cli: join(ROOT, 'dist', 'src', 'cli.js'), logDir, rounds, log };
+    const env = { lanSupport, tmpfs: tmpfs.dir, diskRoot: join(work, 'disk'), quick: values.quick, cli: join(ROOT, 'dist', 'src', 'cli.js'), logDir, rounds, log, nodeFlags };
     results.push(await runScenario(s, env));
   }
 } catch (e) {

@@ -24,7 +24,7 @@ export async function runScenario(s, env) {
     logDir: env.logDir,
     log: (m) => env.log(`${s.name}: ${m}`),
     peer(init) {
-      const p = new LanmeshPeer({ cli: env.cli, ...init });
+      const p = new LanmeshPeer({ cli: env.cli, nodeFlags: env.nodeFlags, ...init });
       peers.add(p);
       p.exited.then(() => peers.delete(p));
       return p;
