@@ -117,6 +117,22 @@ export class PartialDownload {
     return out;
   }
 
+  /**
+   * The partial download of `id` on disk, if any: only its own folder is read, so starting one of
+   * many downloads costs O(1) and never trips over another download's folder being made.
+   */
+  static async find(peerDir: string, id: FileId, init: PartialOpenInit = {}): Promise<PartialInfo | undefined> {
+    if (!FILE_ID_RE.test(id)) throw new LanmeshError('BAD_MESSAGE', `not a file id: ${id}`);
+    try {
+      const info = await readPartialInfo(join(partialRoot(peerDir), id));
+      if (info.manifest.id !== id) throw new Error(`it holds file ${info.manifest.id}`);
+      return info;
+    } catch (e) {
+      if (!isMissing(e)) (init.warn ?? ((msg: string) => log(msg)))(`partial download ${id.slice(0, 12)} skipped: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** Deletes the partial download of `id` (not open anywhere): the file is held whole already. */
   static async remove(peerDir: string, id: FileId): Promise<void> {
     if (!FILE_ID_RE.test(id)) throw new LanmeshError('BAD_MESSAGE', `not a file id: ${id}`);

@@ -115,7 +115,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
     try {
-      const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning })).find((p) => p.manifest.id === file.id);
+      const onDisk = await PartialDownload.find(this.init.store.dir, file.id, { warn: this.init.onWarning });
       let manifest: Manifest;
       if (onDisk) manifest = onDisk.manifest;
       else {
