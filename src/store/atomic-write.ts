@@ -9,12 +9,12 @@ function tempPath(target: string): string {
   return join(dirname(target), `.lanmesh-${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
+async function writeTemp(target: string, data: string | Uint8Array, sync = true): Promise<string> {
   const tmp = tempPath(target);
   const fh = await open(tmp, 'wx');
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
@@ -24,9 +24,9 @@ async function writeTemp(target: string, data: string | Uint8Array): Promise<str
   return tmp;
 }
 
-/** Replaces `target` atomically with `data`. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTemp(target, data);
+/** Replaces `target` atomically with `data` (sync: false skips the fsync, for data cheap to lose). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, { sync = true }: { sync?: boolean } = {}): Promise<void> {
+  const tmp = await writeTemp(target, data, sync);
   try {
     await rename(tmp, target);
   } catch (e) {

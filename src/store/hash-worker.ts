@@ -1,12 +1,15 @@
 // Runs inside the hash worker thread (started by hasher.ts): hashes one file at a time, chunk by
-// chunk, and fails when the file shrinks, grows, is replaced or vanishes while it is read.
+// chunk, and fails when the file shrinks, grows, is replaced or vanishes while it is read. Also
+// re-hashes chosen chunks of a partial download's data file. Reads run one block ahead of hashing.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
 
-export type HashRequest = { t: 'hash'; id: number; path: string; chunkSize: number } | { t: 'cancel'; id: number };
+export type HashRequest =
+  | { t: 'hash'; id: number; path: string; chunkSize: number; indices?: number[] }
+  | { t: 'cancel'; id: number };
 export type HashReply =
   | { t: 'done'; id: number; hashes: string[]; size: number; mtimeMs: number }
   | { t: 'fail'; id: number; code: ErrorCode; message: string };
@@ -35,16 +38,16 @@ function serve(port: MessagePort): void {
     chain = chain.then(async () => {
       running = m.id;
       cancelled = false;
-      const reply = await run(m.id, m.path, m.chunkSize, () => cancelled);
+      const reply = await run(m.id, m.path, m.chunkSize, m.indices, () => cancelled);
       running = undefined;
       port.postMessage(reply);
     });
   });
 }
 
-async function run(id: number, path: string, chunkSize: number, isCancelled: () => boolean): Promise<HashReply> {
+async function run(id: number, path: string, chunkSize: number, indices: number[] | undefined, isCancelled: () => boolean): Promise<HashReply> {
   try {
-    const r = await hashFile(path, chunkSize, isCancelled);
+    const r = indices ? await hashSome(path, chunkSize, indices, isCancelled) : await hashFile(path, chunkSize, isCancelled);
     return { t: 'done', id, ...r };
   } catch (e) {
     if (e instanceof HashFailure) return { t: 'fail', id, code: e.code, message: e.message };
@@ -65,21 +68,8 @@ async function hashFile(
     const before = await fh.stat();
     if (!before.isFile()) throw new HashFailure('IO', `${path} is not a regular file`);
     const { size } = before;
-    const buf = Buffer.allocUnsafe(Math.min(READ_BLOCK, chunkSize));
-    const hashes: string[] = [];
-    let pos = 0;
-    while (pos < size) {
-      const end = Math.min(size, pos + chunkSize);
-      const h = createHash('sha256');
-      while (pos < end) {
-        if (isCancelled()) throw new HashFailure('IO', `hashing ${path} cancelled`);
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
-        if (bytesRead === 0) throw new HashFailure('IO', `${path} shrank while it was hashed`);
-        h.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      hashes.push(h.digest('hex'));
-    }
+    const hashes = await hashRanges(fh, path, chunkRanges(size, chunkSize), isCancelled);
+    const buf = Buffer.allocUnsafe(1);
     const { bytesRead: extra } = await fh.read(buf, 0, 1, size);
     const after = await fh.stat();
     if (extra > 0 || after.size !== size || after.mtimeMs !== before.mtimeMs) {
@@ -93,6 +83,66 @@ async function hashFile(
       throw new HashFailure('IO', `${path} was replaced while it was hashed`);
     }
     return { hashes, size, mtimeMs: before.mtimeMs };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** [start, end) of every chunk of a file of `size` bytes. */
+function chunkRanges(size: number, chunkSize: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let pos = 0; pos < size; pos += chunkSize) out.push([pos, Math.min(size, pos + chunkSize)]);
+  return out;
+}
+
+/**
+ * SHA-256 of each range, read in blocks with the next block's read already running while the
+ * current one is hashed (two buffers, reused: memory stays at two blocks).
+ */
+async function hashRanges(fh: FileHandle, path: string, ranges: Array<[number, number]>, isCancelled: () => boolean): Promise<string[]> {
+  const blocks: Array<{ pos: number; len: number; last: boolean }> = [];
+  for (const [start, end] of ranges) {
+    for (let pos = start; pos < end; pos += READ_BLOCK) blocks.push({ pos, len: Math.min(READ_BLOCK, end - pos), last: pos + READ_BLOCK >= end });
+  }
+  const size = blocks.reduce((m, b) => Math.max(m, b.len), 0);
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  const readBlock = async (k: number): Promise<Buffer> => {
+    const { pos, len } = blocks[k]!;
+    const buf = bufs[k % 2]!.subarray(0, len);
+    for (let off = 0; off < len; ) {
+      const { bytesRead } = await fh.read(buf, off, len - off, pos + off);
+      if (bytesRead === 0) throw new HashFailure('IO', `${path} shrank while it was hashed`);
+      off += bytesRead;
+    }
+    return buf;
+  };
+  const hashes: string[] = [];
+  let h = createHash('sha256');
+  let next = blocks.length > 0 ? readBlock(0) : undefined;
+  for (let k = 0; k < blocks.length; k++) {
+    if (isCancelled()) throw new HashFailure('IO', `hashing ${path} cancelled`);
+    const data = await next!;
+    // The other buffer is free again: start the next read before hashing this block.
+    next = k + 1 < blocks.length ? readBlock(k + 1) : undefined;
+    next?.catch(() => undefined);
+    h.update(data);
+    if (blocks[k]!.last) {
+      hashes.push(h.digest('hex'));
+      h = createHash('sha256');
+    }
+  }
+  return hashes;
+}
+
+/** Re-hash chosen chunks of a file (a partial download's data file, which is not expected to change). */
+async function hashSome(path: string, chunkSize: number, indices: number[], isCancelled: () => boolean): Promise<{ hashes: string[]; size: number; mtimeMs: number }> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new HashFailure('IO', `${path} is not a regular file`);
+    const ranges = indices.map((i): [number, number] => [i * chunkSize, Math.min(st.size, (i + 1) * chunkSize)]);
+    if (ranges.some(([a, b]) => !(Number.isSafeInteger(a) && a >= 0 && a < b))) throw new HashFailure('BAD_MESSAGE', `chunk out of range in ${path}`);
+    return { hashes: await hashRanges(fh, path, ranges, isCancelled), size: st.size, mtimeMs: st.mtimeMs };
   } finally {
     await fh.close();
   }

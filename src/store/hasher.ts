@@ -1,5 +1,5 @@
 // Hashing off the event loop: one worker thread (hash-worker.ts) takes queued requests one at a
-// time and returns each file's chunk hashes. close() terminates it.
+// time and returns each file's chunk hashes (or those of chosen chunks). close() terminates it.
 import { Worker } from 'node:worker_threads';
 import { LanmeshError } from '../errors.js';
 import type { HashReply, HashRequest } from './hash-worker.js';
@@ -15,6 +15,8 @@ export interface HashResult {
 /** What the store needs from a hasher (tests inject a counting one). */
 export interface FileHasher {
   hash(path: string, chunkSize: number, signal?: AbortSignal): Promise<HashResult>;
+  /** Chosen chunks only (optional: without it, partial downloads re-check in the main thread). */
+  hashChunks?(path: string, chunkSize: number, indices: number[], signal?: AbortSignal): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ interface Job {
   id: number;
   path: string;
   chunkSize: number;
+  indices: number[] | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   settled: boolean;
@@ -47,7 +50,12 @@ export class Hasher implements FileHasher {
     return (await this.hash(path, chunkSize, signal)).hashes;
   }
 
-  hash(path: string, chunkSize: number, signal?: AbortSignal): Promise<HashResult> {
+  /** SHA-256 of chunks `indices` of a file (a partial download's data, checked before it is placed). */
+  async hashChunks(path: string, chunkSize: number, indices: number[], signal?: AbortSignal): Promise<string[]> {
+    return (await this.hash(path, chunkSize, signal, indices)).hashes;
+  }
+
+  hash(path: string, chunkSize: number, signal?: AbortSignal, indices?: number[]): Promise<HashResult> {
     if (this.closing) return Promise.reject(new LanmeshError('IO', `hasher is closed (${path})`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize > MAX_CHUNK_SIZE) {
@@ -55,7 +63,7 @@ export class Hasher implements FileHasher {
     }
     this.requested++;
     return new Promise<HashResult>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, path, chunkSize, signal, onAbort: undefined, settled: false, resolve, reject };
+      const job: Job = { id: this.nextId++, path, chunkSize, indices, signal, onAbort: undefined, settled: false, resolve, reject };
       if (signal) {
         job.onAbort = () => this.abort(job);
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -90,7 +98,7 @@ export class Hasher implements FileHasher {
     this.current = job;
     const w = this.ensureWorker();
     w.ref();
-    w.postMessage({ t: 'hash', id: job.id, path: job.path, chunkSize: job.chunkSize } satisfies HashRequest);
+    w.postMessage({ t: 'hash', id: job.id, path: job.path, chunkSize: job.chunkSize, indices: job.indices } satisfies HashRequest);
   }
 
   private ensureWorker(): Worker {

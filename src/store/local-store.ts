@@ -8,6 +8,7 @@ import { DEFAULT_CHUNK_SIZE, type FileId, type Manifest } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { chunkRange, MAX_CHUNK_SIZE, verifyManifest } from './manifest.js';
 import { Hasher, type FileHasher } from './hasher.js';
+import type { ChunkHasher } from './partial-download.js';
 import { ManifestCache } from './manifest-cache.js';
 import { META_DIR, OFFERED_FOLDERS, isIgnoredName, scanFolder } from './scan.js';
 import { FolderWatch } from './watch.js';
@@ -138,6 +139,13 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   /** A holder of `id` (the same bytes may be held under several names). */
   byId(id: FileId): LocalFile | undefined {
     return this.index?.holders(id)[0];
+  }
+
+  /** The hash worker, for partial downloads to re-check chunks off the main thread (when it can). */
+  chunkHasher(): ChunkHasher | undefined {
+    const h = this.hasher;
+    if (!h.hashChunks) return undefined;
+    return { hashChunks: (path, chunkSize, indices) => h.hashChunks!(path, chunkSize, indices, this.closeAc.signal) };
   }
 
   /** Increases whenever the set of files or their manifests changes. */

@@ -1,19 +1,20 @@
 // One download in progress under <peer>/.lanmesh/partial/<fileId>/: verified chunks written at their
-// offsets in a sparse `data` file, their bits made durable by group commit, and the atomic move
-// into downloads/ once the whole file matches its id.
-import { createHash } from 'node:crypto';
-import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+// offsets in a sparse `data` file, their bits made durable in batches (commit-batch.ts), and the
+// atomic move into downloads/ once every chunk is proven to match the manifest (whose id is the
+// hash of its hash list): chunks this process verified as they arrived are not read again.
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LanmeshError } from '../errors.js';
 import { logger } from '../log.js';
 import { FILE_ID_RE, type ChunkIndex, type FileId, type Manifest } from '../types.js';
 import { Bitfield } from './bitfield.js';
-import { chunkRange, computeFileId, sha256Hex } from './manifest.js';
+import { chunkRange, sha256Hex } from './manifest.js';
 import {
   DATA_FILE, STATE_FILE, fsyncDir, partialRoot, readPartialInfo, sameContent, validManifest, writeManifestFile, writeStateFile,
   type PartialInfo,
 } from './partial-state.js';
-import { safeJoin, sanitizeName, uniqueName } from './safe-path.js';
+import { CommitBatch } from './commit-batch.js';
+import { hashChunksHere, localName, placeWithoutOverwrite, readExact } from './partial-files.js';
 
 export type { PartialInfo } from './partial-state.js';
 
@@ -26,10 +27,21 @@ export class ChunkMismatchError extends LanmeshError {
   }
 }
 
+/** Re-hashes chunks of a file off the main thread (the store's hash worker). */
+export interface ChunkHasher {
+  hashChunks(path: string, chunkSize: number, indices: ChunkIndex[]): Promise<string[]>;
+}
+
 export interface PartialOpenInit {
   /** Where recoverable problems go (a corrupt state file); default: the lanmesh:store debug log. */
   warn?: (message: string) => void;
+  /** Re-checks chunks this process did not verify (kept from before a restart); default: in this thread. */
+  hasher?: ChunkHasher;
 }
+
+/** A commit covers at most this many stored chunks, or what arrived within COMMIT_DELAY_MS. */
+const COMMIT_CHUNKS = 64;
+const COMMIT_DELAY_MS = 250;
 
 const log = logger('store');
 
@@ -40,17 +52,33 @@ export class PartialDownload {
   readonly origin: 'new' | 'resumed' | 'restarted';
   private fh: FileHandle | undefined;
   private readonly held: Bitfield;
-  /** Bumped per stored chunk; durableGen is the last one state.json covers. */
-  private writeGen = 0;
-  private durableGen = 0;
-  private flushing: Promise<void> | undefined;
+  /** Chunks this process hashed on arrival: complete() need not read them back. */
+  private readonly verified: Bitfield;
+  private readonly commits: CommitBatch;
+  /** A single-chunk file has nothing to resume: no progress commits (complete() still fsyncs it). */
+  private readonly single: boolean;
 
-  private constructor(manifest: Manifest, dir: string, fh: FileHandle, held: Bitfield, origin: PartialDownload['origin']) {
+  private constructor(
+    manifest: Manifest,
+    dir: string,
+    fh: FileHandle,
+    held: Bitfield,
+    origin: PartialDownload['origin'],
+    private readonly hasher: ChunkHasher | undefined,
+  ) {
     this.manifest = manifest;
     this.dir = dir;
     this.fh = fh;
     this.held = held;
+    this.verified = new Bitfield(manifest.hashes.length);
     this.origin = origin;
+    this.single = manifest.hashes.length <= 1;
+    this.commits = new CommitBatch({ commit: () => this.record(), maxPending: COMMIT_CHUNKS, maxDelayMs: COMMIT_DELAY_MS });
+  }
+
+  /** Progress commits so far (each: one fdatasync of the data, one state.json). */
+  get commitCount(): number {
+    return this.commits.commits;
   }
 
   /** Create, or resume, the partial download of this manifest (which is validated against its id). */
@@ -75,7 +103,7 @@ export class PartialDownload {
       }
     }
     const origin = resumed ? 'resumed' : created ? 'new' : 'restarted';
-    if (!resumed) {
+    if (origin === 'restarted') {
       // Old bits must be gone for good before the data they describe is truncated away.
       await rm(join(dir, STATE_FILE), { force: true });
       await fsyncDir(dir);
@@ -83,9 +111,9 @@ export class PartialDownload {
     const fh = await open(dataPath, resumed ? 'r+' : 'w+');
     try {
       await fh.truncate(m.size);
-      const pd = new PartialDownload(m, dir, fh, resumed?.have ?? new Bitfield(m.hashes.length), origin);
-      if (!resumed || resumed.manifest.name !== m.name) await writeManifestFile(dir, m);
-      if (!resumed) await pd.flush();
+      const pd = new PartialDownload(m, dir, fh, resumed?.have ?? new Bitfield(m.hashes.length), origin, init.hasher);
+      // No state.json yet means no chunk held (readPartialInfo); a single chunk needs no durable manifest.
+      if (!resumed || resumed.manifest.name !== m.name) await writeManifestFile(dir, m, !pd.single);
       return pd;
     } catch (e) {
       await fh.close();
@@ -145,11 +173,12 @@ export class PartialDownload {
   }
 
   /**
-   * Verify, write at its offset, and resolve once its bit is durable (data fsynced first).
-   * Concurrent calls share one commit, so callers should not serialise their writes.
+   * Verify and write at its offset; resolves once written. Its bit becomes durable with the next
+   * batch commit (after the data is fsynced); `commit()` waits for that.
    */
   async writeChunk(index: ChunkIndex, data: Uint8Array): Promise<void> {
     const fh = this.handle();
+    this.commits.check();
     const [start, end] = this.range(index);
     if (data.length !== end - start) {
       throw new ChunkMismatchError(this.manifest.id, index, `${data.length} bytes, expected ${end - start}`);
@@ -157,15 +186,19 @@ export class PartialDownload {
     if (sha256Hex(data) !== this.manifest.hashes[index]) {
       throw new ChunkMismatchError(this.manifest.id, index, 'SHA-256 does not match the manifest');
     }
-    if (!this.held.has(index)) {
-      for (let off = 0; off < data.length; ) {
-        const { bytesWritten } = await fh.write(data, off, data.length - off, start + off);
-        off += bytesWritten;
-      }
-      this.held.set(index);
-      this.writeGen++;
+    if (this.held.has(index)) return;
+    for (let off = 0; off < data.length; ) {
+      const { bytesWritten } = await fh.write(data, off, data.length - off, start + off);
+      off += bytesWritten;
     }
-    await this.durable(this.writeGen);
+    this.held.set(index);
+    this.verified.set(index);
+    if (!this.single) this.commits.stored();
+  }
+
+  /** Resolves once every chunk written so far is durable (its bit recorded after its data is fsynced). */
+  commit(): Promise<void> {
+    return this.single ? Promise.resolve() : this.commits.durable();
   }
 
   /** The bytes of a held chunk (partial holders serve what they have); NOT_FOUND otherwise. */
@@ -177,9 +210,11 @@ export class PartialDownload {
   }
 
   /**
-   * Every chunk held: re-hash the data file against the id, then move it into downloadsDir under
-   * a safe, unused name (never overwriting) and drop the partial folder. Returns the final path.
-   * Chunks found damaged on disk are forgotten (HASH_MISMATCH) so they can be fetched again.
+   * Every chunk held: prove the file, then move it into downloadsDir under a safe, unused name
+   * (never overwriting) and drop the partial folder. Returns the final path. The proof: every chunk
+   * matches the manifest's hash list, whose hash is the id (checked at open). Chunks verified by
+   * this process as they arrived count as they are; the others (kept from an earlier run) are read
+   * and hashed again, and those found damaged are forgotten (HASH_MISMATCH) to be fetched again.
    */
   async complete(downloadsDir: string): Promise<string> {
     const fh = this.handle();
@@ -187,13 +222,19 @@ export class PartialDownload {
     if (!this.held.isComplete()) {
       throw new LanmeshError('NOT_FOUND', `${m.name}: ${m.hashes.length - this.held.count()} of ${m.hashes.length} chunks still missing`);
     }
-    await this.durable(this.writeGen);
-    const hashes = await hashChunks(fh, m);
-    const damaged = hashes.flatMap((h, i) => (h === m.hashes[i] ? [] : [i]));
-    if (damaged.length > 0 || computeFileId(m.size, m.chunkSize, hashes) !== m.id) {
-      for (const i of damaged) this.held.clear(i);
-      await this.flush();
-      throw new LanmeshError('HASH_MISMATCH', `${m.name}: chunks ${damaged.join(', ')} changed on disk; fetch them again`);
+    await this.commit();
+    const unverified = m.hashes.flatMap((_, i) => (this.verified.has(i) ? [] : [i]));
+    if (unverified.length > 0) {
+      const hashes = this.hasher
+        ? await this.hasher.hashChunks(join(this.dir, DATA_FILE), m.chunkSize, unverified)
+        : await hashChunksHere(fh, m, unverified);
+      const damaged = unverified.filter((i, k) => hashes[k] !== m.hashes[i]);
+      for (const i of unverified) if (!damaged.includes(i)) this.verified.set(i);
+      if (damaged.length > 0) {
+        for (const i of damaged) this.held.clear(i);
+        await this.commits.flush();
+        throw new LanmeshError('HASH_MISMATCH', `${m.name}: chunks ${damaged.join(', ')} changed on disk; fetch them again`);
+      }
     }
     await fh.sync();
     await mkdir(downloadsDir, { recursive: true });
@@ -206,16 +247,17 @@ export class PartialDownload {
 
   /** Give up on this download: close and delete its partial folder. */
   async discard(): Promise<void> {
-    await this.close();
+    await this.close(false);
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Waits for a pending commit, then releases the data file. Idempotent. */
-  async close(): Promise<void> {
+  /** Commits what was written (so a resume keeps it), then releases the data file. Idempotent. */
+  async close(commitFirst = true): Promise<void> {
     const fh = this.fh;
     if (!fh) return;
     try {
-      await this.flushing?.catch(() => undefined);
+      if (commitFirst && !this.single) await this.commits.durable().catch(() => undefined);
+      await this.commits.idle();
     } finally {
       this.fh = undefined;
       await fh.close();
@@ -235,78 +277,16 @@ export class PartialDownload {
     return [start, end];
   }
 
-  /** Group commit: wait until a commit that started after generation `gen` was stored has finished. */
-  private async durable(gen: number): Promise<void> {
-    while (this.durableGen < gen) await this.flush();
-  }
-
-  /** One commit at a time: fdatasync the data, then record the bits held before it started. */
-  private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+  /** One batch commit: fdatasync the data, then record the bits held when it started. */
+  private async record(): Promise<void> {
     const fh = this.handle();
-    const gen = this.writeGen;
     const have = this.held.toBase64();
-    this.flushing = (async () => {
-      try {
-        await fh.datasync();
-        await writeStateFile(this.dir, this.manifest, have);
-        this.durableGen = Math.max(this.durableGen, gen);
-      } catch (e) {
-        throw new LanmeshError('IO', `cannot record progress of ${this.manifest.name}`, { cause: e });
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    return this.flushing;
-  }
-}
-
-async function readExact(fh: FileHandle, buf: Buffer, position: number): Promise<Buffer> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesRead } = await fh.read(buf, off, buf.length - off, position + off);
-    if (bytesRead === 0) throw new LanmeshError('IO', `data file ended at ${position + off}`);
-    off += bytesRead;
-  }
-  return buf;
-}
-
-/** Hash each chunk of the data file with one reused buffer: memory stays at one chunk. */
-async function hashChunks(fh: FileHandle, m: Manifest): Promise<string[]> {
-  const buf = Buffer.alloc(Math.min(m.chunkSize, m.size));
-  const out: string[] = [];
-  for (let i = 0; i < m.hashes.length; i++) {
-    const { start, end } = chunkRange(i, m.size, m.chunkSize);
-    const part = await readExact(fh, buf.subarray(0, end - start), start);
-    out.push(createHash('sha256').update(part).digest('hex'));
-  }
-  return out;
-}
-
-/** Hard-link under a free name (link fails rather than replace), then drop the old name. */
-async function placeWithoutOverwrite(from: string, dir: string, name: string): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const target = safeJoin(dir, await uniqueName(dir, name));
     try {
-      await link(from, target);
+      await fh.datasync();
+      await writeStateFile(this.dir, this.manifest, have);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw new LanmeshError('IO', `cannot place ${target}`, { cause: e });
-      await rename(from, target);
-      return target;
+      throw new LanmeshError('IO', `cannot record progress of ${this.manifest.name}`, { cause: e });
     }
-    await rm(from, { force: true });
-    return target;
-  }
-  throw new LanmeshError('IO', `no free name for ${name} in ${dir}`);
-}
-
-/** The wire name made safe; a name with nothing usable left ('..', '') becomes file-<id prefix>. */
-function localName(m: Manifest): string {
-  try {
-    return sanitizeName(m.name);
-  } catch {
-    return `file-${m.id.slice(0, 12)}`;
   }
 }
 

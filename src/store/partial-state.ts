@@ -1,5 +1,6 @@
 // On-disk records of a partial download (.lanmesh/partial/<fileId>/): manifest.json, written once,
-// and state.json, the bitfield of durable chunks, rewritten on every commit (temp, fsync, rename).
+// and state.json, the bitfield of durable chunks, rewritten on every batch commit (temp, fsync,
+// rename); until the first commit there is none, which means no chunk held.
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LanmeshError } from '../errors.js';
@@ -46,7 +47,11 @@ export function sameContent(a: Manifest, b: Manifest): boolean {
 
 export async function readPartialInfo(dir: string): Promise<PartialInfo> {
   const manifest = validManifest(await readJson(join(dir, MANIFEST_FILE)));
-  const state = await readJson(join(dir, STATE_FILE));
+  // No state.json: no commit has happened yet, so no chunk is known to be durable.
+  const state = await readJson(join(dir, STATE_FILE)).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { v: 1, id: manifest.id, have: new Bitfield(manifest.hashes.length).toBase64() };
+    throw e;
+  });
   if (typeof state !== 'object' || state === null) throw new LanmeshError('BAD_MESSAGE', `${STATE_FILE} is not an object`);
   const { v, id, have } = state as { v?: unknown; id?: unknown; have?: unknown };
   if (v !== 1 || id !== manifest.id || typeof have !== 'string') {
@@ -55,8 +60,9 @@ export async function readPartialInfo(dir: string): Promise<PartialInfo> {
   return { manifest, have: Bitfield.fromBase64(have, manifest.hashes.length), dir };
 }
 
-export function writeManifestFile(dir: string, manifest: Manifest): Promise<void> {
-  return writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
+/** durable = false skips the fsync: fine where losing the file costs only a fresh start (one chunk). */
+export function writeManifestFile(dir: string, manifest: Manifest, durable = true): Promise<void> {
+  return writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest), { sync: durable });
 }
 
 export function writeStateFile(dir: string, manifest: Manifest, have: string): Promise<void> {

@@ -209,7 +209,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (receiverPort === undefined) throw new LanmeshError('IO', 'the receiver port is not bound');
     if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
     this.refuseTwice(manifest.id, manifest.name);
-    const pd = await PartialDownload.open(store.dir, manifest, { warn: this.init.onWarning });
+    const pd = await PartialDownload.open(store.dir, manifest, { warn: this.init.onWarning, hasher: store.chunkHasher() });
     try {
       if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
       this.refuseTwice(manifest.id, manifest.name);

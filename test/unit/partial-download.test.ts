@@ -5,6 +5,7 @@ import { mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from 'n
 import { join, relative, isAbsolute } from 'node:path';
 import { PartialDownload, ChunkMismatchError } from '../../src/store/partial-download.js';
 import { Bitfield } from '../../src/store/bitfield.js';
+import { Hasher } from '../../src/store/hasher.js';
 import { Scheduler, seededRandom } from '../../src/transfer/scheduler.js';
 import { isLanmeshError } from '../../src/errors.js';
 import { asFileId, type Manifest } from '../../src/types.js';
@@ -263,6 +264,7 @@ test('list() shows partials with their bits and skips unreadable ones', withTime
     const mb = manifestOf(b, 'b', CS);
     const pa = await PartialDownload.open(tmp.path, ma);
     await pa.writeChunk(2, chunk(a, 2));
+    await pa.commit();
     const pb = await PartialDownload.open(tmp.path, mb);
     await pb.close();
     await writeFile(join(pb.dir, 'state.json'), 'junk');
@@ -279,23 +281,80 @@ test('list() shows partials with their bits and skips unreadable ones', withTime
   }
 }));
 
-test('data damaged on disk is caught by complete(): those chunks are forgotten and refetchable', withTimeout(5000, async () => {
+/** The real hash worker, counting which chunks it is asked to re-hash. */
+function countingHasher(): { hasher: Hasher; asked: number[][] } {
+  const hasher = new Hasher();
+  const asked: number[][] = [];
+  const real = hasher.hashChunks.bind(hasher);
+  hasher.hashChunks = (path, cs, indices, signal) => (asked.push([...indices]), real(path, cs, indices, signal));
+  return { hasher, asked };
+}
+
+test('chunks verified on arrival are not read back: complete() proves the file from their hashes', withTimeout(5000, async () => {
   const tmp = await makeTmpDir();
+  const { hasher, asked } = countingHasher();
+  try {
+    const bytes = randomBytes(6 * CS + 3, 11);
+    const m = manifestOf(bytes, 'v.bin', CS);
+    const pd = await PartialDownload.open(tmp.path, m, { hasher });
+    await Promise.all(m.hashes.map((_, i) => pd.writeChunk(i, chunk(bytes, i))));
+    assert.equal(await readFile(await pd.complete(join(tmp.path, 'downloads'))), bytes);
+    assert.equal(asked, [], 'nothing re-hashed');
+  } finally {
+    await hasher.close();
+    await tmp.remove();
+  }
+}));
+
+test('chunks kept from an earlier run are re-checked in the hash worker; damaged ones are forgotten and refetchable', withTimeout(5000, async () => {
+  const tmp = await makeTmpDir();
+  const { hasher, asked } = countingHasher();
   try {
     const bytes = randomBytes(4 * CS, 10);
     const m = manifestOf(bytes, 'd.bin', CS);
     const downloads = join(tmp.path, 'downloads');
-    const pd = await PartialDownload.open(tmp.path, m);
-    for (let i = 0; i < 4; i++) await pd.writeChunk(i, chunk(bytes, i));
-    const fh = await open(join(pd.dir, 'data'), 'r+');
+    const first = await PartialDownload.open(tmp.path, m, { hasher });
+    for (let i = 0; i < 3; i++) await first.writeChunk(i, chunk(bytes, i));
+    await first.close();
+    // Between the two runs the data file is damaged in chunk 2.
+    const fh = await open(join(first.dir, 'data'), 'r+');
     await fh.write(Buffer.from([0xaa]), 0, 1, 2 * CS + 10);
     await fh.close();
+    const pd = await PartialDownload.open(tmp.path, m, { hasher });
+    assert.is(pd.origin, 'resumed');
+    await pd.writeChunk(3, chunk(bytes, 3));
     const e = await rejectsWith(pd.complete(downloads), 'HASH_MISMATCH');
     assert.match((e as Error).message, /chunks 2\b/);
+    assert.equal(asked, [[0, 1, 2]], 'only the chunks this run did not verify, in the worker');
     assert.equal(pd.have().missing(), [2]);
     assert.equal(await readdir(downloads).catch(() => []), [], 'nothing placed');
     await pd.writeChunk(2, chunk(bytes, 2));
     assert.equal(await readFile(await pd.complete(downloads)), bytes);
+    assert.is(asked.length, 1, 'chunks proven once are not re-hashed again');
+  } finally {
+    await hasher.close();
+    await tmp.remove();
+  }
+}));
+
+test('progress is committed in batches, and a committed chunk survives without close()', withTimeout(10000, async () => {
+  const tmp = await makeTmpDir();
+  try {
+    const n = 24;
+    const bytes = randomBytes(n * CS, 12);
+    const m = manifestOf(bytes, 'b.bin', CS);
+    const pd = await PartialDownload.open(tmp.path, m);
+    try {
+      for (let i = 0; i < n; i++) await pd.writeChunk(i, chunk(bytes, i));
+      await pd.commit();
+      // One fdatasync + state.json per batch, not per chunk (batches close at 64 chunks or 250 ms).
+      assert.ok(pd.commitCount < n / 2, `${pd.commitCount} commits for ${n} chunks written one by one`);
+      // As after a crash: another reader of the folder sees every committed bit.
+      const seen = await PartialDownload.find(tmp.path, m.id);
+      assert.is(seen?.have.count(), n);
+    } finally {
+      await pd.close();
+    }
   } finally {
     await tmp.remove();
   }
