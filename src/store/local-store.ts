@@ -2,7 +2,7 @@
 // watchers; keeps the file index current while the folder changes and reads chunk bytes from disk.
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_CHUNK_SIZE, type FileId, type Manifest } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
@@ -15,6 +15,7 @@ import { FolderWatch } from './watch.js';
 import { acquireFolderLock, type FolderLock } from './folder-lock.js';
 import { FileIndex, type LocalFile } from './file-index.js';
 import { isInside } from './safe-path.js';
+import { ReadHandles } from './read-handles.js';
 import { logger } from '../log.js';
 
 const log = logger('store');
@@ -54,6 +55,8 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   /** Scan issues of the last pass (relPath → message), so each is warned once. */
   private issues = new Map<string, string>();
   private readonly closeAc = new AbortController();
+  /** Files being served stay open between chunk reads. */
+  private readonly handles = new ReadHandles();
   private passChain: Promise<unknown> = Promise.resolve();
   private queuedPass: Promise<Promise<void>[]> | undefined;
   private changeTimer: NodeJS.Timeout | undefined;
@@ -204,12 +207,16 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     const { start, end } = chunkRange(index, first.manifest.size, first.manifest.chunkSize);
     let lastError: unknown;
     for (const lf of holders) {
-      try {
-        return await readRange(lf, start, end);
-      } catch (e) {
-        lastError = e;
-        void this.rescan();
+      // A kept handle may be of a file since replaced under the same name: one retry with a fresh one.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          return await this.handles.with(lf.path, (fh) => readRange(fh, lf, start, end));
+        } catch (e) {
+          lastError = e;
+          this.handles.invalidate(lf.path);
+        }
       }
+      void this.rescan();
     }
     throw new LanmeshError('NOT_FOUND', `chunk ${index} of ${first.relPath}: ${describeError(lastError)}`, {
       cause: lastError,
@@ -225,6 +232,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       clearTimeout(this.saveTimer);
       await this.passChain;
       await this.index?.idle();
+      await this.handles.close();
       if (!this.init.hasher) await this.hasher.close();
       await this.saveCache();
       await this.lock.release();
@@ -294,23 +302,18 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   }
 }
 
-/** Reads [start, end) of a held file, refusing when it changed since it was indexed. */
-async function readRange(lf: LocalFile, start: number, end: number): Promise<Buffer> {
-  const fh = await open(lf.path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size !== lf.manifest.size || st.mtimeMs !== lf.mtimeMs) {
-      throw new LanmeshError('NOT_FOUND', `${lf.relPath} changed since it was indexed`);
-    }
-    const buf = Buffer.allocUnsafe(end - start);
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
-      if (bytesRead === 0) throw new LanmeshError('NOT_FOUND', `${lf.relPath} shrank while it was read`);
-      off += bytesRead;
-    }
-    return buf;
-  } finally {
-    await fh.close();
+/** Reads [start, end) of a held file (open handle), refusing when it changed since it was indexed. */
+async function readRange(fh: FileHandle, lf: LocalFile, start: number, end: number): Promise<Buffer> {
+  const st = await fh.stat();
+  if (!st.isFile() || st.size !== lf.manifest.size || st.mtimeMs !== lf.mtimeMs) {
+    throw new LanmeshError('NOT_FOUND', `${lf.relPath} changed since it was indexed`);
   }
+  const buf = Buffer.allocUnsafe(end - start);
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+    if (bytesRead === 0) throw new LanmeshError('NOT_FOUND', `${lf.relPath} shrank while it was read`);
+    off += bytesRead;
+  }
+  return buf;
 }
