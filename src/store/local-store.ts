@@ -199,8 +199,11 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     return index.put({ ...f, size: r.size, mtimeMs: r.mtimeMs }, r.hashes);
   }
 
-  /** Chunk `index` of file `id`, read from disk; NOT_FOUND when not held, out of range, or changed. */
-  async readChunk(id: FileId, index: number): Promise<Buffer> {
+  /**
+   * Chunk `index` of file `id`, read from disk (into a buffer from `alloc` when given); NOT_FOUND
+   * when not held, out of range, or changed.
+   */
+  async readChunk(id: FileId, index: number, alloc: (length: number) => Buffer = Buffer.allocUnsafe): Promise<Buffer> {
     const holders = this.index?.holders(id) ?? [];
     const first = holders[0];
     if (!first) throw new LanmeshError('NOT_FOUND', `file ${id} is not held here`);
@@ -210,7 +213,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       // A kept handle may be of a file since replaced under the same name: one retry with a fresh one.
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
-          return await this.handles.with(lf.path, (fh) => readRange(fh, lf, start, end));
+          return await this.handles.with(lf.path, (fh) => readRange(fh, lf, start, end, alloc));
         } catch (e) {
           lastError = e;
           this.handles.invalidate(lf.path);
@@ -303,12 +306,13 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
 }
 
 /** Reads [start, end) of a held file (open handle), refusing when it changed since it was indexed. */
-async function readRange(fh: FileHandle, lf: LocalFile, start: number, end: number): Promise<Buffer> {
+async function readRange(fh: FileHandle, lf: LocalFile, start: number, end: number, alloc: (length: number) => Buffer): Promise<Buffer> {
+  // Every read: a file edited in place must not be served under its old id.
   const st = await fh.stat();
   if (!st.isFile() || st.size !== lf.manifest.size || st.mtimeMs !== lf.mtimeMs) {
     throw new LanmeshError('NOT_FOUND', `${lf.relPath} changed since it was indexed`);
   }
-  const buf = Buffer.allocUnsafe(end - start);
+  const buf = alloc(end - start);
   let off = 0;
   while (off < buf.length) {
     const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);

@@ -9,6 +9,7 @@ import { Scheduler } from './scheduler.js';
 import { HolderSession, type HolderInfo, type SessionHooks } from './holder-session.js';
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
+import type { ChunkPool } from './chunk-pool.js';
 import { HolderStanding } from './holder-standing.js';
 import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
 
@@ -19,6 +20,8 @@ export interface DownloadInit {
   receiverPort: number;
   /** A chunk was stored (partial seeding publishes the new bitfield). */
   onStored?: () => void;
+  /** Receive buffers: a chunk's buffer goes back once the chunk is written (nothing else holds it). */
+  pool?: ChunkPool;
   /** Chunks in flight for the fastest holder (default 8). */
   window?: number;
   /** A holder with requests outstanding and no data for this long is dropped and redialled (default 20 s). */
@@ -238,6 +241,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private async store(peer: PeerId, index: ChunkIndex, data: Buffer): Promise<boolean> {
     try {
       await this.partial.writeChunk(index, data);
+      this.init.pool?.give(data);
     } catch (e) {
       if (e instanceof ChunkMismatchError) this.dropHolder(peer, `sent chunk ${index}, which failed verification`);
       else if (!this.isOver()) this.fail(e);

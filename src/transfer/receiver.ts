@@ -20,6 +20,8 @@ export interface ReceiverInit {
   onLinkDown?: (peer: PeerId, address: string) => void;
   /** Bytes arrived on a seeder's data connection (progress finer than whole chunks, for stall checks). */
   onBytes?: (peer: PeerId, address: string) => void;
+  /** Where accepted data connections assemble chunk bodies (a download gives each back once written). */
+  bodyAllocator?: (length: number) => Buffer;
   idleTimeoutMs?: number;
 }
 
@@ -90,6 +92,7 @@ export class ReceiverPort {
         peer = msg.peer;
         this.peers.set(conn, peer);
         conn.setMaxFrame(MAX_FRAME);
+        if (this.init.bodyAllocator) conn.useBodyAllocator(this.init.bodyAllocator);
         return;
       }
       if (msg.t === 'chunk.missing' && peer) {

@@ -64,8 +64,8 @@ export class SeedSource extends EventEmitter<SeedSourceEvents> implements Catalo
     return pd !== undefined && pd.have().count() > 0;
   }
 
-  async readChunk(id: FileId, index: ChunkIndex): Promise<Buffer> {
-    if (this.store.byId(id)) return this.store.readChunk(id, index);
+  async readChunk(id: FileId, index: ChunkIndex, alloc?: (length: number) => Buffer): Promise<Buffer> {
+    if (this.store.byId(id)) return this.store.readChunk(id, index, alloc);
     const pd = this.partials.get(id);
     if (!pd) throw new LanmeshError('NOT_FOUND', `file ${id} is not held here`);
     return pd.readChunk(index);

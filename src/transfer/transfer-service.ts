@@ -9,6 +9,7 @@ import type { FileId, Manifest, PeerId } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { ReceiverPort } from './receiver.js';
 import { TokenTable } from './tokens.js';
+import { ChunkPool } from './chunk-pool.js';
 import { UploadManager } from './upload.js';
 import { SeedSource } from './seed-source.js';
 import { chunkRequestHandler } from './chunk-requests.js';
@@ -61,6 +62,10 @@ interface Attachment {
 export class TransferService extends EventEmitter<TransferEvents> {
   readonly source: SeedSource;
   readonly tokens = new TokenTable();
+  /** Receive buffers of chunk frames, reused once a download has written a chunk. */
+  readonly pool = new ChunkPool();
+  /** Read buffers of uploaded chunks, reused once the socket has sent one. */
+  readonly sendPool = new ChunkPool();
   readonly uploads: UploadManager;
   private receiver: ReceiverPort | undefined;
   private env: Attachment | undefined;
@@ -77,6 +82,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       source: this.source,
       slots: init.uploadSlots,
       onWarning: init.onWarning,
+      pool: this.sendPool,
     });
   }
 
@@ -98,6 +104,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onBytes: (peer, address) => {
         for (const d of this.downloads.values()) d.linkActive(peer, address);
       },
+      bodyAllocator: this.pool.take,
     });
     return this.receiver;
   }
@@ -229,6 +236,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       maxStrikes: this.init.maxStrikes,
       onWarning: this.init.onWarning,
       onStored: () => this.source.progressed(),
+      pool: this.pool,
     });
     this.downloads.set(d.id, d);
     this.source.addPartial(pd);

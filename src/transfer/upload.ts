@@ -6,14 +6,15 @@ import { LanmeshError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ChunkIndex, FileId, PeerId } from '../types.js';
 import { Slots } from './slots.js';
+import type { ChunkPool } from './chunk-pool.js';
 
 const log = logger('transfer');
 
 /** What a seeder can upload: complete files and the held chunks of partial downloads. */
 export interface ChunkSource {
   has(id: FileId): boolean;
-  /** The chunk's bytes; rejects (NOT_FOUND) when this peer does not hold it. */
-  readChunk(id: FileId, index: ChunkIndex): Promise<Buffer>;
+  /** The chunk's bytes (in a buffer from `alloc` when given); rejects (NOT_FOUND) when this peer does not hold it. */
+  readChunk(id: FileId, index: ChunkIndex, alloc?: (length: number) => Buffer): Promise<Buffer>;
 }
 
 export interface UploadInit {
@@ -30,6 +31,8 @@ export interface UploadInit {
   maxLinksPerAddress?: number;
   dialTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** Read buffers, given back once the socket has taken a chunk's bytes. */
+  pool?: ChunkPool;
 }
 
 export interface UploadRequest {
@@ -180,14 +183,15 @@ export class UploadManager {
   private async sendOne(conn: FramedConnection, job: Job, index: ChunkIndex): Promise<void> {
     let data: Buffer;
     try {
-      data = await this.init.source.readChunk(job.id, index);
+      data = await this.init.source.readChunk(job.id, index, this.init.pool?.take);
     } catch (e) {
       log('chunk %d of %s not served: %s', index, job.id.slice(0, 12), describeError(e));
       this.stats.missing++;
       await conn.send({ t: 'chunk.missing', token: job.token, index });
       return;
     }
-    await conn.sendChunk(job.tokenBytes, index, data);
+    const pool = this.init.pool;
+    await conn.sendChunk(job.tokenBytes, index, data, pool && (() => pool.give(data)));
     this.stats.chunks++;
     this.stats.bytes += data.length;
   }

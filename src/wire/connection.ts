@@ -96,14 +96,14 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   }
 
   /** Send one chunk frame. data is written as is, not copied: do not modify it afterwards. */
-  sendChunk(token: Buffer, index: number, data: Buffer): Promise<void> {
+  sendChunk(token: Buffer, index: number, data: Buffer, onWritten?: () => void): Promise<void> {
     let header: Buffer;
     try {
       header = encodeChunkHeader(token, index, data.length);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.write([header, data], `chunk ${index}`);
+    return this.write([header, data], `chunk ${index}`, onWritten);
   }
 
   /**
@@ -186,11 +186,17 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     if (!this.paused) this.socket.resume();
   }
 
-  private async write(bufs: Buffer[], what: string): Promise<void> {
+  /** Chunk bodies received from now on are assembled in buffers from `alloc` (a receive pool). */
+  useBodyAllocator(alloc: (length: number) => Buffer): void {
+    this.decoder.useBodyAllocator(alloc);
+  }
+
+  /** onWritten: the socket is done with the buffers (written out or failed), so they may be reused. */
+  private async write(bufs: Buffer[], what: string, onWritten?: () => void): Promise<void> {
     if (this.closed || this.ending || this.socket.destroyed) throw this.closedError(what);
     let ok = true;
     if (bufs.length > 1) this.socket.cork();
-    for (const b of bufs) ok = this.socket.write(b) && ok;
+    bufs.forEach((b, k) => (ok = this.socket.write(b, k === bufs.length - 1 ? onWritten : undefined) && ok));
     if (bufs.length > 1) this.socket.uncork();
     this.idle.touch();
     if (!ok) await this.drained();

@@ -109,6 +109,13 @@ export class FrameDecoder {
   private failed: LanmeshError | undefined;
   /** Stream offset of the frame in progress, for error context. */
   private consumed = 0;
+  /** Where bodies split over slices are assembled (a pool may hand out reused buffers). */
+  private allocBody: (length: number) => Buffer = (n) => Buffer.allocUnsafe(n);
+
+  /** Bodies that span slices go into buffers from `alloc` from now on (e.g. a receive pool). */
+  useBodyAllocator(alloc: (length: number) => Buffer): void {
+    this.allocBody = alloc;
+  }
 
   constructor(maxFrame: number = MAX_FRAME) {
     this.limit = FrameDecoder.checkedLimit(maxFrame);
@@ -189,7 +196,7 @@ export class FrameDecoder {
 
   private startBody(length: number, frames: (f: Frame) => void): void {
     this.headFill = FRAME_HEADER_BYTES;
-    this.body = Buffer.allocUnsafe(length - 1);
+    this.body = this.allocBody(length - 1);
     this.bodyFill = 0;
     if (length === 1) this.finish(this.body, frames);
   }

@@ -40,6 +40,10 @@ test('a file held by two seeders comes from both, verified, into downloads/; the
       assert.equal(await readdir(join(c.dir, '.lanmesh', 'partial')), []);
       assert.ok(c.store.byId(start.id), 'offered at once');
       assert.ok(c.transfer.source.has(start.id));
+      // 41 chunks through a window of 8 per holder: receive buffers came back and were used again.
+      assert.ok(c.transfer.pool.reuses >= 41 - 2 * 8, `${c.transfer.pool.reuses} receive buffers reused`);
+      // And the seeders read chunks into buffers the socket had finished sending.
+      assert.ok(a.transfer.sendPool.reuses + b.transfer.sendPool.reuses > 0, 'send buffers reused');
     } finally {
       await Promise.all([a, b, c].map((n) => n.close()));
     }
