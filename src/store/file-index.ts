@@ -59,6 +59,12 @@ export class FileIndex {
     return this.current().byId.get(id) ?? [];
   }
 
+  /** True when `path` is indexed with this size and mtime (nothing about it to rescan). */
+  has(path: string, size: number, mtimeMs: number): boolean {
+    const lf = this.byPath.get(path);
+    return lf !== undefined && lf.manifest.size === size && lf.mtimeMs === mtimeMs;
+  }
+
   /** Applies one scan: drops what vanished or changed, takes cache hits; returns the hash jobs pending. */
   reconcile(files: readonly ScannedFile[]): Promise<void>[] {
     const seen = new Map(files.map((f) => [f.path, f]));

@@ -39,6 +39,8 @@ export interface LocalStoreInit {
 export interface LocalStoreEvents {
   change: [];
   warning: [message: string];
+  /** A burst of watch events was handled: by a rescan, or without one (all named files known). */
+  watched: [rescanned: boolean];
 }
 
 const CHANGE_COALESCE_MS = 30;
@@ -123,7 +125,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
         signal: this.closeAc.signal,
       });
       this.watch = new FolderWatch({
-        onChange: () => void this.rescan(),
+        onChange: (paths) => void this.changedPaths(paths),
         onWarning: (m) => this.warn(m),
         debounceMs: this.init.debounceMs ?? 100,
         pollMs: this.init.pollMs ?? 3000,
@@ -241,6 +243,28 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       await this.lock.release();
     })();
     return this.closing;
+  }
+
+  /**
+   * Watch events: when they named only files the index already holds as they are (a download this
+   * store just indexed with addFile), nothing is rescanned; otherwise the whole folder is.
+   */
+  private async changedPaths(paths: string[] | undefined): Promise<void> {
+    const index = this.index;
+    if (paths && index && paths.length <= 64) {
+      const known = await Promise.all(
+        paths.map(async (p) => {
+          const st = await lstat(p).catch(() => undefined);
+          return st !== undefined && st.isFile() && index.has(p, st.size, st.mtimeMs);
+        }),
+      );
+      if (known.every(Boolean)) {
+        this.emit('watched', false);
+        return;
+      }
+    }
+    await this.rescan();
+    this.emit('watched', true);
   }
 
   /** One scan: applies what stat alone tells (removals, cache hits) and returns the pending hash jobs. */

@@ -5,8 +5,11 @@ import { join, sep } from 'node:path';
 import { describeError } from '../errors.js';
 
 export interface FolderWatchInit {
-  /** Something may have changed: rescan. */
-  onChange: () => void;
+  /**
+   * Something may have changed: rescan. `paths` are the entries the events named, when every event
+   * of the burst named one (the caller may check just those); undefined: anything may have changed.
+   */
+  onChange: (paths?: string[]) => void;
   onWarning: (message: string) => void;
   debounceMs: number;
   /** Backstop poll period; 0 disables it. */
@@ -18,6 +21,8 @@ export class FolderWatch {
   /** Folders that could not be watched (warned once; the poll covers them). */
   private readonly unwatchable = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
+  /** Entries named by the events of this burst; undefined once one event named nothing. */
+  private named: Set<string> | undefined = new Set();
   private readonly poll: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -34,11 +39,11 @@ export class FolderWatch {
         // A child renamed, deleted or made anew: a watch on it (or below) is now on a dead inode,
         // so drop it and let the rescan watch whatever folder is there now.
         if (event === 'rename' && name) this.dropTree(join(dir, name.toString()));
-        this.kick();
+        this.kick(name ? join(dir, name.toString()) : undefined);
       });
       w.on('error', () => {
         this.drop(dir);
-        this.kick();
+        this.kick(undefined);
       });
       this.watchers.set(dir, w);
     } catch (e) {
@@ -67,11 +72,16 @@ export class FolderWatch {
     for (const dir of [...this.watchers.keys()]) if (dir === top || dir.startsWith(top + sep)) this.drop(dir);
   }
 
-  private kick(): void {
-    if (this.closed || this.debounce) return;
+  private kick(path: string | undefined): void {
+    if (this.closed) return;
+    if (path === undefined) this.named = undefined;
+    else this.named?.add(path);
+    if (this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      if (!this.closed) this.init.onChange();
+      const named = this.named;
+      this.named = new Set();
+      if (!this.closed) this.init.onChange(named && [...named]);
     }, this.init.debounceMs);
     this.debounce.unref();
   }

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { LocalStore } from '../../src/store/local-store.js';
 import { Hasher } from '../../src/store/hasher.js';
@@ -275,6 +276,38 @@ test(
       await store.rescan();
       assert.is(events, after);
       assertCode(await failure(store.start()), 'IO');
+    } finally {
+      await store.close();
+      await tmp.remove();
+    }
+  }),
+);
+
+
+test(
+  'a file the store indexed itself (a finished download) causes no rescan when its watch event comes',
+  withTimeout(10000, async () => {
+    const tmp = await makeTmpDir();
+    const store = await LocalStore.open({ dir: tmp.path, chunkSize: CS, pollMs: 0, debounceMs: 30 });
+    try {
+      await store.start();
+      for (let k = 0; k < 5; k++) {
+        const src = join(tmp.path, `.lanmesh`, `landing-${k}`);
+        const data = randomBytes(1000 + k);
+        await writeFile(src, data);
+        const watched = once(store, 'watched');
+        const target = join(tmp.path, 'downloads', `got-${k}.bin`);
+        await rename(src, target);
+        // As a download does: with the manifest it verified, so nothing is hashed again.
+        await store.addFile(target, buildManifest(`got-${k}.bin`, data.length, CS, [sha256Hex(data)]));
+        const [rescanned] = await watched;
+        assert.is(rescanned, false, `download ${k} was indexed without a rescan`);
+      }
+      assert.is(store.files().length, 5);
+      // A file nobody told the store about still makes it rescan.
+      const watched = once(store, 'watched');
+      await writeFile(join(tmp.path, 'shared', 'new.txt'), 'new');
+      assert.equal(await watched, [true]);
     } finally {
       await store.close();
       await tmp.remove();
