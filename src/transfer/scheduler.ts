@@ -283,17 +283,44 @@ export class Scheduler {
     return { picks, othersLeft };
   }
 
-  /** Duplicate outstanding chunks onto an idle holder: least-duplicated, then longest-waiting, first. */
+  /**
+   * Duplicate outstanding chunks onto an idle holder: least-duplicated, then longest-waiting, first;
+   * only those it would deliver in well under half the time the holders on them still need (by
+   * measured rates and queue positions). A copy that would arrive about as soon only costs bytes.
+   */
   private endgame(holderId: string, h: Holder, room: number): ChunkIndex[] {
+    const mine = this.records.get(holderId)?.rate;
+    // In chunk-times of this holder: its own queue plus the chunk itself.
+    const myFinish = mine === undefined || mine <= 0 ? undefined : (h.inFlight.size + 1) / mine;
     const cands: { i: ChunkIndex; dup: number; since: number }[] = [];
     for (const [i, by] of this.inFlightBy) {
       if (by.has(holderId) || (h.have !== 'all' && !h.have.has(i))) continue;
       let since = Infinity;
-      for (const other of by) since = Math.min(since, this.holders.get(other)?.inFlight.get(i) ?? Infinity);
+      let soonest = Infinity;
+      for (const other of by) {
+        const o = this.holders.get(other);
+        since = Math.min(since, o?.inFlight.get(i) ?? Infinity);
+        soonest = Math.min(soonest, this.finishOf(other, i));
+      }
+      if (myFinish !== undefined && myFinish * 2 > soonest) continue;
       cands.push({ i, dup: by.size, since });
     }
     cands.sort((a, b) => a.dup - b.dup || a.since - b.since);
     return cands.slice(0, room).map((c) => c.i);
+  }
+
+  /** When holder `id` should deliver its in-flight chunk i, in the units of endgame(): its position / rate. */
+  private finishOf(id: string, i: ChunkIndex): number {
+    const o = this.holders.get(id);
+    const rate = this.records.get(id)?.rate;
+    // Not measured (nothing delivered yet) or stalled: assume it may never deliver.
+    if (!o || rate === undefined || rate <= 0) return Infinity;
+    let position = 0;
+    for (const k of o.inFlight.keys()) {
+      position++;
+      if (k === i) break;
+    }
+    return position / rate;
   }
 
   /** Take chunk i off this holder; back to the queue unless another holder is still on it. */

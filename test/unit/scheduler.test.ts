@@ -94,6 +94,15 @@ test('a nearly stalled holder cannot hold the download back (window shrinks, end
   assert.ok(r.share.get('fast')! >= n - 1);
 });
 
+test('equal holders: the endgame duplicates almost nothing (a copy only where it would come much sooner)', () => {
+  const n = 256;
+  const r = simulate(n, [{ id: 'a', service: 4 }, { id: 'b', service: 4 }, { id: 'c', service: 4 }]);
+  const alone = simulate(n, [{ id: 'a', service: 4 }]).finish;
+  console.log(`    ${r.requests} requests for ${n} chunks; ${r.finish} ms vs ${alone} ms from one`);
+  assert.ok(r.requests <= n * 1.01, `${r.requests} requests for ${n} chunks`);
+  assert.ok(r.finish < (alone / 3) * 1.1, `finish ${r.finish} ms, a third of one holder's ${alone / 3} ms`);
+});
+
 test('every chunk finishes with several holders of mixed speeds, partial ones included', () => {
   const n = 300;
   const r = simulate(n, [
