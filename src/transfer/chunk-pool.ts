@@ -5,7 +5,7 @@
 
 /** Bodies smaller than this (control frames, tiny chunks) are not worth pooling. */
 const MIN_POOLED = 64 * 1024;
-const MAX_FREE = 16;
+const MAX_FREE = 8;
 
 export class ChunkPool {
   private readonly free: ArrayBuffer[] = [];
