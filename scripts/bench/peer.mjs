@@ -1,6 +1,8 @@
 // One lanmesh peer for the benchmark: the real CLI in line mode inside a namespace, its stdout read
 // line by line so the driver can wait for a line, ask a command, and read CPU and peak RSS from /proc.
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { procCpu, procPeakRss } from './proc.mjs';
 
 export const PORT = 9001;
@@ -25,6 +27,8 @@ export class LanmeshPeer {
       this.wake();
     });
     this.child.stderr.setEncoding('utf8').on('data', (s) => (this.err = (this.err + s).slice(-4000)));
+    // LANMESH_BENCH_STDERR=DIR keeps every peer's whole stderr (e.g. with NODE_DEBUG=lanmesh:*).
+    if (process.env.LANMESH_BENCH_STDERR) this.child.stderr.pipe(createWriteStream(join(process.env.LANMESH_BENCH_STDERR, `${name}-${this.child.pid}.log`)));
     this.exited = new Promise((r) => this.child.once('close', () => (this.wake(), r())));
     this.child.stdin.on('error', () => undefined);
   }

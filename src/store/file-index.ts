@@ -48,6 +48,9 @@ export class FileIndex {
   private readonly jobs = new Map<string, HashJob>();
   /** Files that could not be read (path → stat key): retried once they change. */
   private readonly failed = new Map<string, string>();
+  /** put() calls so far, and the count when each path was last put: a scan listed before a put must not undo it. */
+  private puts = 0;
+  private readonly putAt = new Map<string, number>();
 
   constructor(private readonly init: FileIndexInit) {}
 
@@ -65,14 +68,24 @@ export class FileIndex {
     return lf !== undefined && lf.manifest.size === size && lf.mtimeMs === mtimeMs;
   }
 
-  /** Applies one scan: drops what vanished or changed, takes cache hits; returns the hash jobs pending. */
-  reconcile(files: readonly ScannedFile[]): Promise<void>[] {
+  /** A mark to pass to reconcile() for a scan listed from now on. */
+  mark(): number {
+    return this.puts;
+  }
+
+  /**
+   * Applies one scan (listed after `since = mark()`): drops what vanished or changed, takes cache
+   * hits; returns the hash jobs pending. Files put() after the mark are left as they are.
+   */
+  reconcile(files: readonly ScannedFile[], since = Infinity): Promise<void>[] {
     const seen = new Map(files.map((f) => [f.path, f]));
     let changed = false;
     for (const [path, lf] of this.byPath) {
       const f = seen.get(path);
+      if ((this.putAt.get(path) ?? -1) > since) continue;
       if (!f || f.size !== lf.manifest.size || f.mtimeMs !== lf.mtimeMs) {
         this.byPath.delete(path);
+        this.putAt.delete(path);
         changed = true;
       }
     }
@@ -106,6 +119,7 @@ export class FileIndex {
 
   /** Indexes `f` with known hashes (and records them in the cache). */
   put(f: ScannedFile, hashes: string[]): LocalFile {
+    this.putAt.set(f.path, ++this.puts);
     this.jobs.get(f.path)?.ac.abort();
     const lf = this.add(f, hashes);
     this.init.cache.set(f.relPath, { size: f.size, mtimeMs: f.mtimeMs, chunkSize: this.init.chunkSize, hashes });

@@ -1,8 +1,7 @@
 // A peer's own complete files: owns the folder checks, the hash worker, the manifest cache and the
 // watchers; keeps the file index current while the folder changes and reads chunk bytes from disk.
 import { EventEmitter } from 'node:events';
-import { constants } from 'node:fs';
-import { access, lstat, mkdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_CHUNK_SIZE, type FileId, type Manifest } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
@@ -12,10 +11,12 @@ import type { ChunkHasher } from './partial-download.js';
 import { ManifestCache } from './manifest-cache.js';
 import { META_DIR, OFFERED_FOLDERS, isIgnoredName, scanFolder } from './scan.js';
 import { FolderWatch } from './watch.js';
-import { acquireFolderLock, type FolderLock } from './folder-lock.js';
+import type { FolderLock } from './folder-lock.js';
+import { prepareFolder } from './store-folder.js';
 import { FileIndex, type LocalFile } from './file-index.js';
 import { isInside } from './safe-path.js';
-import { ReadHandles } from './read-handles.js';
+import { ReadHandles, readIndexedRange } from './read-handles.js';
+import { ExpectedPaths } from './expected-paths.js';
 import { logger } from '../log.js';
 
 const log = logger('store');
@@ -44,6 +45,8 @@ export interface LocalStoreEvents {
 }
 
 const CHANGE_COALESCE_MS = 30;
+/** How long a path announced by expect() is left to addFile. */
+const EXPECT_MS = 10_000;
 const SAVE_DELAY_MS = 1000;
 
 export class LocalStore extends EventEmitter<LocalStoreEvents> {
@@ -57,6 +60,8 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   /** Scan issues of the last pass (relPath → message), so each is warned once. */
   private issues = new Map<string, string>();
   private readonly closeAc = new AbortController();
+  /** Paths a finished download is being placed at: addFile indexes them, no scan needs to. */
+  private readonly expected = new ExpectedPaths(EXPECT_MS);
   /** Files being served stay open between chunk reads. */
   private readonly handles = new ReadHandles();
   private passChain: Promise<unknown> = Promise.resolve();
@@ -79,32 +84,12 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
 
   /** Checks the folder (FOLDER_UNUSABLE, with its path) and creates shared/, downloads/, .lanmesh/. */
   static async open(init: LocalStoreInit): Promise<LocalStore> {
-    const dir = resolve(init.dir);
     const cs = init.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isSafeInteger(cs) || cs <= 0 || cs > MAX_CHUNK_SIZE) {
       throw new LanmeshError('BAD_CONFIG', `chunk size must be 1..${MAX_CHUNK_SIZE} bytes, got ${cs}`);
     }
-    const unusable = (why: string, cause?: unknown) =>
-      new LanmeshError('FOLDER_UNUSABLE', `cannot use folder ${dir}: ${why}`, { cause });
-    const st = await stat(dir).catch((e: unknown) => {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw unusable(code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : describeError(e), e);
-    });
-    if (!st.isDirectory()) throw unusable('not a folder');
-    await access(dir, constants.R_OK | constants.W_OK | constants.X_OK).catch((e: unknown) => {
-      throw unusable('not readable and writable', e);
-    });
-    for (const sub of [...OFFERED_FOLDERS, META_DIR]) {
-      const p = join(dir, sub);
-      try {
-        await mkdir(p, { recursive: true });
-        if (!(await stat(p)).isDirectory()) throw new Error(`${p} is not a folder`);
-      } catch (e) {
-        throw unusable(describeError(e), e);
-      }
-    }
-    const lock = await acquireFolderLock(dir, join(dir, META_DIR));
-    return new LocalStore(dir, await realpath(dir), init, lock);
+    const { dir, realDir, lock } = await prepareFolder(init.dir);
+    return new LocalStore(dir, realDir, init, lock);
   }
 
   /** First scan and hashing, then watching; resolves when the initial index is complete. Idempotent. */
@@ -179,6 +164,14 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   }
 
   /**
+   * A file is about to appear at `path` and will be offered with addFile: until then (at most
+   * EXPECT_MS) watch events and scans leave it alone instead of hashing it again.
+   */
+  expect(path: string): void {
+    this.expected.add(path);
+  }
+
+  /**
    * Offers a file just placed in shared/ or downloads/ without waiting for the watcher. A manifest
    * the caller already verified against this very file (same size and chunk size) saves re-hashing.
    */
@@ -194,6 +187,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isFile()) throw new LanmeshError('NOT_FOUND', `${path} is not a regular file`);
     const f = { path, relPath, origin, size: st.size, mtimeMs: st.mtimeMs };
+    this.expected.done(path);
     if (verifyManifest(manifest) && manifest.size === st.size && manifest.chunkSize === this.chunkSize) {
       return index.put(f, manifest.hashes);
     }
@@ -215,7 +209,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       // A kept handle may be of a file since replaced under the same name: one retry with a fresh one.
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
-          return await this.handles.with(lf.path, (fh) => readRange(fh, lf, start, end, alloc));
+          return await this.handles.with(lf.path, (fh) => readIndexedRange(fh, lf, start, end, alloc));
         } catch (e) {
           lastError = e;
           this.handles.invalidate(lf.path);
@@ -254,6 +248,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     if (paths && index && paths.length <= 64) {
       const known = await Promise.all(
         paths.map(async (p) => {
+          if (this.expected.has(p)) return true;
           const st = await lstat(p).catch(() => undefined);
           return st !== undefined && st.isFile() && index.has(p, st.size, st.mtimeMs);
         }),
@@ -272,6 +267,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     const index = this.index;
     if (this.closing || !index) return [];
     const issues = new Map<string, string>();
+    const since = index.mark();
     const { files, dirs } = await scanFolder({
       root: this.dir,
       realRoot: this.realDir,
@@ -285,7 +281,8 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     this.watch?.retain(new Set([this.dir, ...dirs]));
     for (const [rel, msg] of issues) if (this.issues.get(rel) !== msg) this.warn(msg);
     this.issues = issues;
-    const waits = index.reconcile(files);
+    // A download being placed is indexed by addFile with its verified manifest: not hashed here.
+    const waits = index.reconcile(files.filter((f) => !this.expected.has(f.path)), since);
     log('scan of %s: %d files in %d folders, %d to hash', this.dir, files.length, dirs.length, waits.length);
     this.scheduleSave();
     return waits;
@@ -327,21 +324,4 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
   private warn(message: string): void {
     this.emit('warning', message);
   }
-}
-
-/** Reads [start, end) of a held file (open handle), refusing when it changed since it was indexed. */
-async function readRange(fh: FileHandle, lf: LocalFile, start: number, end: number, alloc: (length: number) => Buffer): Promise<Buffer> {
-  // Every read: a file edited in place must not be served under its old id.
-  const st = await fh.stat();
-  if (!st.isFile() || st.size !== lf.manifest.size || st.mtimeMs !== lf.mtimeMs) {
-    throw new LanmeshError('NOT_FOUND', `${lf.relPath} changed since it was indexed`);
-  }
-  const buf = alloc(end - start);
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
-    if (bytesRead === 0) throw new LanmeshError('NOT_FOUND', `${lf.relPath} shrank while it was read`);
-    off += bytesRead;
-  }
-  return buf;
 }

@@ -215,8 +215,9 @@ export class PartialDownload {
    * matches the manifest's hash list, whose hash is the id (checked at open). Chunks verified by
    * this process as they arrived count as they are; the others (kept from an earlier run) are read
    * and hashed again, and those found damaged are forgotten (HASH_MISMATCH) to be fetched again.
+   * `onPlace` hears the final path just before the file appears there.
    */
-  async complete(downloadsDir: string): Promise<string> {
+  async complete(downloadsDir: string, onPlace?: (target: string) => void): Promise<string> {
     const fh = this.handle();
     const m = this.manifest;
     if (!this.held.isComplete()) {
@@ -238,7 +239,7 @@ export class PartialDownload {
     }
     await fh.sync();
     await mkdir(downloadsDir, { recursive: true });
-    const target = await placeWithoutOverwrite(join(this.dir, DATA_FILE), downloadsDir, localName(m));
+    const target = await placeWithoutOverwrite(join(this.dir, DATA_FILE), downloadsDir, localName(m), onPlace);
     await fsyncDir(downloadsDir);
     await this.close();
     await rm(this.dir, { recursive: true, force: true });

@@ -28,10 +28,14 @@ export async function hashChunksHere(fh: FileHandle, m: Manifest, indices: Chunk
   return out;
 }
 
-/** Hard-link under a free name (link fails rather than replace), then drop the old name. */
-export async function placeWithoutOverwrite(from: string, dir: string, name: string): Promise<string> {
+/**
+ * Hard-link under a free name (link fails rather than replace), then drop the old name.
+ * `onPlace(target)` is told each name just before it is tried (so a watcher can expect it).
+ */
+export async function placeWithoutOverwrite(from: string, dir: string, name: string, onPlace?: (target: string) => void): Promise<string> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const target = safeJoin(dir, await uniqueName(dir, name));
+    onPlace?.(target);
     try {
       await link(from, target);
     } catch (e) {

@@ -1,8 +1,11 @@
 // Open read handles of the files a peer serves, kept between chunk reads: a seeder streaming a file
 // opens it once instead of once per chunk. A handle idle for IDLE_MS is closed; at most MAX_OPEN
 // idle ones are kept; close() releases them all (a handle in use closes when its reader is done).
+// readIndexedRange reads a chunk through such a handle, refusing a file changed since it was indexed.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { LanmeshError } from '../errors.js';
+import type { LocalFile } from './file-index.js';
 
 const IDLE_MS = 2000;
 const MAX_OPEN = 64;
@@ -83,4 +86,21 @@ export class ReadHandles {
     })();
     return e.closed;
   }
+}
+
+/** Reads [start, end) of a held file (open handle), refusing when it changed since it was indexed. */
+export async function readIndexedRange(fh: FileHandle, lf: LocalFile, start: number, end: number, alloc: (length: number) => Buffer): Promise<Buffer> {
+  // Every read: a file edited in place must not be served under its old id.
+  const st = await fh.stat();
+  if (!st.isFile() || st.size !== lf.manifest.size || st.mtimeMs !== lf.mtimeMs) {
+    throw new LanmeshError('NOT_FOUND', `${lf.relPath} changed since it was indexed`);
+  }
+  const buf = alloc(end - start);
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+    if (bytesRead === 0) throw new LanmeshError('NOT_FOUND', `${lf.relPath} shrank while it was read`);
+    off += bytesRead;
+  }
+  return buf;
 }

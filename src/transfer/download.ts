@@ -20,6 +20,8 @@ export interface DownloadInit {
   receiverPort: number;
   /** A chunk was stored (partial seeding publishes the new bitfield). */
   onStored?: () => void;
+  /** The finished file is about to appear at this path (the store then expects it). */
+  onPlace?: (path: string) => void;
   /** Receive buffers: a chunk's buffer goes back once the chunk is written (nothing else holds it). */
   pool?: ChunkPool;
   /** Chunks in flight for the fastest holder (default 8). */
@@ -324,7 +326,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.st = 'verifying';
     let path: string;
     try {
-      path = await this.partial.complete(this.init.downloadsDir);
+      path = await this.partial.complete(this.init.downloadsDir, this.init.onPlace);
     } catch (e) {
       if (!isLanmeshError(e, 'HASH_MISMATCH')) return this.fail(e);
       // Chunks damaged on disk were forgotten by complete(): fetch them again from the holders.

@@ -238,6 +238,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       maxStrikes: this.init.maxStrikes,
       onWarning: this.init.onWarning,
       onStored: () => this.source.progressed(),
+      onPlace: (path) => store.expect(path),
       pool: this.pool,
     });
     this.downloads.set(d.id, d);
