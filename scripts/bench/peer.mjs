@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { procCpu, procPeakRss } from './proc.mjs';
+import { procCpu, procPeakRss, threadCpu } from './proc.mjs';
 
 export const PORT = 9001;
 
@@ -115,6 +115,10 @@ export class LanmeshPeer {
 
   cpu() {
     return procCpu(this.pid);
+  }
+
+  threads() {
+    return threadCpu(this.pid);
   }
 
   peakRss() {

@@ -1,7 +1,7 @@
 // Processes for the benchmark: commands run inside a namespace (optionally under /usr/bin/time), and
 // what /proc says about a running process (CPU seconds, peak resident memory, children).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,26 @@ function statFields(pid) {
 export function procCpu(pid) {
   const f = statFields(pid);
   return f ? (Number(f[11]) + Number(f[12])) / CLK : 0;
+}
+
+/** CPU seconds of a process's main thread and of all its other threads (libuv pool, GC, workers). */
+export function threadCpu(pid) {
+  let main = 0;
+  let other = 0;
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {}
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / CLK;
+      if (tid === String(pid)) main += cpu;
+      else other += cpu;
+    } catch {}
+  }
+  return { main, other };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB (MiB); 0 when gone. */

@@ -44,7 +44,8 @@ export async function runScenario(s, env) {
       for (const [name, run] of variants) {
         try {
           round[name] = await run(state, r);
-          ctx.log(`round ${r + 1} ${name}: ${round[name].seconds.toFixed(3)} s, ${round[name].cpu.toFixed(2)} CPU-s`);
+          const th = round[name].threads ? ` (${Object.entries(round[name].threads).map(([k, t]) => `${k} main ${t.main} other ${t.other}`).join('; ')})` : '';
+          ctx.log(`round ${r + 1} ${name}: ${round[name].seconds.toFixed(3)} s, ${round[name].cpu.toFixed(2)} CPU-s${th}`);
         } catch (e) {
           if (e instanceof ShaMismatch) throw e;
           ctx.log(`round ${r + 1} ${name} FAILED: ${e.message}`);

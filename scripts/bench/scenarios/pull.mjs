@@ -42,6 +42,7 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = 900_000 }) {
   await waitFilesOnMesh(d, files.length, 120_000);
   await d.waitHolders(files[0].name, seeders.length, 120_000);
   const cpu0 = all.map((p) => p.cpu());
+  const th0 = all.map((p) => p.threads());
   const tx0 = await Promise.all(seeders.map((s) => txBytes(s.host)));
   const m = d.mark();
   const t0 = performance.now();
@@ -49,6 +50,13 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = 900_000 }) {
   const end = await d.waitCount(/^\* downloaded /, files.length, m, ms);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = all.reduce((s, p, i) => s + p.cpu() - cpu0[i], 0);
+  // Per peer: its main (JS) thread and its other threads (libuv pool: disk I/O; V8: GC, compiler).
+  const threads = Object.fromEntries(
+    all.map((p, i) => {
+      const t = p.threads();
+      return [p.name, { main: +(t.main - th0[i].main).toFixed(2), other: +(t.other - th0[i].other).toFixed(2) }];
+    }),
+  );
   const tx = (await Promise.all(seeders.map((s) => txBytes(s.host)))).map((b, i) => b - tx0[i]);
   const rss = Object.fromEntries(all.map((p) => [p.name, p.peakRss()]));
   const failed = d.lines.slice(m, end).filter((l) => /^\* download .* failed|^error: /.test(l));
@@ -56,5 +64,5 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = 900_000 }) {
   await Promise.all(all.map((p) => p.exit()));
   if (failed.length) throw new Error(`downloads failed: ${failed.slice(0, 3).join(' | ')}`);
   for (const f of files) await checkCopy(join(dl.dir, 'downloads', f.name), f.sha, `lanmesh copy of ${f.name}`);
-  return { seconds, cpu, rss, txBytes: tx, warnings, line: d.lines[end - 1] };
+  return { seconds, cpu, threads, rss, txBytes: tx, warnings, line: d.lines[end - 1] };
 }
