@@ -19,6 +19,7 @@ import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
 import { chosenName, resolveFile } from './resolve.js';
 import { shareFile } from './share.js';
+import { pickDownload } from './cancel.js';
 import type { DownloadProgress, DownloadStart, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
 
 export type * from './download-types.js';
@@ -157,6 +158,27 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   list(): DownloadProgress[] {
     return [...this.downloads.values()].map((d) => d.progress());
+  }
+
+  /**
+   * Stops a download for good, running or only left on disk: its partial data is deleted, so it never
+   * resumes. A running one ends with download:failed ('cancelled'), so front ends drop its bar.
+   */
+  async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
+    const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
+    const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
+      .filter((p) => !this.downloads.has(p.manifest.id))
+      .map((p) => ({ id: p.manifest.id, name: p.manifest.name, d: undefined }));
+    const pick = pickDownload([...running, ...onDisk], query);
+    let bytesDone = 0;
+    if (pick.d) {
+      bytesDone = pick.d.progress().bytesDone;
+      this.forget(pick.d);
+      await pick.d.close();
+    }
+    await PartialDownload.remove(this.init.store.dir, pick.id);
+    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled' });
+    return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
   /** Stops every download (verified chunks stay for a resume), the uploads and the receiver port. */

@@ -230,6 +230,29 @@ test('Ctrl+C leaves like exit: the peer is stopped (goodbye) and the UI says bye
   }
 }));
 
+test('leaving while downloads run asks first: n stays, y (or Ctrl+C again) leaves', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    fake.set({ downloads: [downloadView({ key: 'a', name: 'big.bin', size: 1000, bytes: 400 }), downloadView({ key: 'b', name: 'other.iso', size: 1000, bytes: 100 })] });
+    await frameWith(ui.lastFrame, 'other.iso');
+    ui.stdin.write('exit');
+    await frameWith(ui.lastFrame, '› exit');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '2 downloads running: they resume next time. Leave? y/n');
+    ui.stdin.write('n');
+    await frameWith(ui.lastFrame, 'staying on the mesh');
+    assert.is(fake.stops, 0);
+    ui.stdin.write(KEY.ctrlC);
+    await frameWith(ui.lastFrame, /Leave\? y\/n[\s\S]*Leave\? y\/n/);
+    ui.stdin.write(KEY.ctrlC);
+    await frameWith(ui.lastFrame, 'bye: left the mesh');
+    assert.is(fake.stops, 1);
+  } finally {
+    ui.unmount();
+  }
+}));
+
 test('typing exit, or a signal from outside, leaves once', withTimeout(5000, async () => {
   const fake = new FakeFacade();
   const ui = render(<App facade={fake} />);
