@@ -15,6 +15,7 @@ import { downloadOnce, placeFile } from './one-shot-download.js';
 import { formatDone } from './transfer-format.js';
 import { isInside } from '../store/safe-path.js';
 import { LanmeshError, describeError } from '../errors.js';
+import { printable } from '../text.js';
 
 /** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
 export const ONE_SHOT_FLAGS = {
@@ -160,7 +161,7 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
     await settle(peer, p.waitMs, o.signal);
     const out = await act(peer, o, p);
     await peer.stop();
-    say(o.flags.json ? JSON.stringify(out.json) : out.text.join('\n'));
+    say(o.flags.json ? JSON.stringify(out.json) : out.text.map(printable).join('\n'));
     return 0;
   } catch (err) {
     if (!o.signal?.aborted) return failLine(err);
