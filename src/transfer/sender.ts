@@ -5,7 +5,7 @@ import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
 import { CatalogPager } from './catalog-pages.js';
 import { FramedConnection } from '../wire/connection.js';
-import { MAX_REQUEST_FRAME, looksLikeP2pci } from '../wire/frame.js';
+import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS, looksLikeP2pci } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
@@ -30,6 +30,8 @@ export interface SenderInit {
   onP2pci?: (socket: Socket, initial: Buffer) => void;
   handlers?: RequestHandler[];
   idleTimeoutMs?: number;
+  /** How long one request frame may take to arrive once begun (default REQUEST_FRAME_TIMEOUT_MS). */
+  frameTimeoutMs?: number;
 }
 
 const SNIFF_TIMEOUT_MS = 30_000;
@@ -73,6 +75,7 @@ export class SenderPort {
       initial: first,
       idleTimeoutMs: this.init.idleTimeoutMs,
       maxFrameBytes: MAX_REQUEST_FRAME,
+      frameTimeoutMs: this.init.frameTimeoutMs ?? REQUEST_FRAME_TIMEOUT_MS,
     });
     conn.on('warning', (err: Error) =>
       this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),

@@ -148,10 +148,11 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** Counters for tests, the bench and logs. */
-  stats(): { unknownChunks: number; unexpectedLinks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
+  stats(): { unknownChunks: number; unexpectedLinks: number; replacedLinks: number; uploaded: UploadManager['stats'] } {
     return {
       unknownChunks: this.receiver?.unknownChunks ?? 0,
       unexpectedLinks: this.receiver?.unexpectedLinks ?? 0,
+      replacedLinks: this.receiver?.replacedLinks ?? 0,
       uploaded: { ...this.uploads.stats },
     };
   }
