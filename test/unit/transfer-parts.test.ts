@@ -21,7 +21,7 @@ const ID_A = asFileId('a'.repeat(64));
 const ID_B = asFileId('b'.repeat(64));
 
 test('slots: at most N at once, the rest in arrival order; release is idempotent', withTimeout(2000, async () => {
-  const slots = new Slots(2);
+  const slots = new Slots(2, 2);
   const order: number[] = [];
   const r1 = await slots.acquire();
   const r2 = await slots.acquire();
