@@ -3,38 +3,17 @@
 // a remote error text with newlines, a forged notice and ESC stays one printable line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { createLan, inNetns, lanUnavailableReason } from '../support/lan.js';
+import { createLan, lanUnavailableReason } from '../support/lan.js';
+import { startHostile } from '../support/download-mesh.js';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { copySample } from '../support/samples.js';
 import { withTimeout } from '../support/with-timeout.js';
 
 const skip = lanUnavailableReason();
-const HOSTILE = fileURLToPath(new URL('../support/hostile-peer.js', import.meta.url));
 const MUTES = 6;
-
-function startHostile(argv: string[]): Promise<ChildProcessWithoutNullStreams> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      if (out.includes('hostile ready')) resolve(child);
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.once('exit', (code) => reject(new Error(`hostile peer exited (${code}): ${out}`)));
-  });
-}
-
-/** Runs `fn` and resolves with how long it took, in ms. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = Date.now();
-  const value = await fn();
-  return { value, ms: Date.now() - t0 };
-}
 
 if (skip) {
   console.log(`SKIP hostile answer tests: ${skip}`);
@@ -47,8 +26,8 @@ if (skip) {
     try {
       const [h1, h2] = lan.hosts as [typeof lan.hosts[0], typeof lan.hosts[0]];
       p1 = await startPeer({ host: h1, dir: await copySample(1, join(tmp.path, 'p1')), port: 9001, name: 'peer1' });
-      for (let i = 0; i < MUTES; i++) hostiles.push(await startHostile(inNetns(h2, [process.execPath, HOSTILE, 'mute', String(9100 + 10 * i)])));
-      hostiles.push(await startHostile(inNetns(h2, [process.execPath, HOSTILE, 'liar', '9200'])));
+      for (let i = 0; i < MUTES; i++) hostiles.push(await startHostile(h2, ['mute', String(9100 + 10 * i)]));
+      hostiles.push(await startHostile(h2, ['liar', '9200']));
       const peer = p1;
       await peer.poll('list', (l) => l.some((x) => x.includes('wanted.bin')) && l.some((x) => x.includes('lies.bin')), { timeoutMs: 15_000 });
       await peer.poll('peers', (l) => l[0] === `${MUTES + 1} peers`, { timeoutMs: 15_000 });
@@ -71,8 +50,8 @@ if (skip) {
 
       // A lying holder's error text: one answer line, no control characters, no forged notice.
       const noticesBefore = peer.notices.length;
-      const { value: lie, ms } = await timed(() => peer.command('download lies.bin', { timeoutMs: 8000 }));
-      console.log(`liar answered in ${ms} ms: ${JSON.stringify(lie)}`);
+      const lie = await peer.command('download lies.bin', { timeoutMs: 8000 });
+      console.log(`liar answered: ${JSON.stringify(lie)}`);
       const text = [...lie, ...peer.notices.slice(noticesBefore)].join('\n');
       assert.match(text, /remote replied NOT_FOUND: no\uFFFD\uFFFD\* downloaded evil\.txt\uFFFD\[2J\uFFFD\uFFFD/);
       assert.not.match(text, /[\u0000-\u0009\u000b-\u001f]/);
