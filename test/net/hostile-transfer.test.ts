@@ -12,7 +12,7 @@ import { DEFAULT_MAX_PER_ADDRESS } from '../../src/transfer/tcp-listener.js';
 import { FramedConnection, dialFramed } from '../../src/wire/connection.js';
 import { FRAME_CHUNK, FRAME_CONTROL, MAX_FRAME, encodeControl } from '../../src/wire/frame.js';
 import type { ControlMessage } from '../../src/wire/messages.js';
-import { asPeerId, type FileId, type Manifest, type PeerId } from '../../src/types.js';
+import { asFileId, asPeerId, type FileId, type Manifest, type PeerId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
 import { CS, HOST, sha, makeNode, wire, done, withNodes, type Node } from '../support/transfer-nodes.js';
 import { readFile } from 'node:fs/promises';
@@ -101,6 +101,30 @@ test('3(b) slowloris (one byte at a time inside a declared frame) is closed at t
       await a.close();
     }
   });
+}));
+
+test('3(b) a client that pipelines catalog requests and never reads is closed at the request deadline', withTimeout(20_000, async () => {
+  const entries = Array.from({ length: 30_000 }, (_, i) => ({ id: asFileId(i.toString(16).padStart(64, '0')), name: `file number ${i} with a longish name.bin`, size: 1000, chunkSize: CS }));
+  const source = { peerId: asPeerId('0123456789abcdef'), revision: () => 1, entries: () => entries, manifest: () => undefined };
+  const warnings: string[] = [];
+  const port = await SenderPort.start({ port: 0, host: HOST, source, onWarning: (w) => warnings.push(w), requestDeadlineMs: 1000 });
+  const s = await connectFrom('127.0.0.4', port.port);
+  try {
+    s.on('error', () => undefined);
+    let closed = false;
+    s.on('close', () => (closed = true));
+    s.pause();
+    for (let rid = 1; rid <= 8; rid++) s.write(encodeControl({ t: 'catalog.get', rid }));
+    // Before: after 8 unread answers the connection was paused, hence never idle: held for ever.
+    await waitFor(() => warnings.some((w) => /not answered within 1000 ms/.test(w)), { timeoutMs: 8000, what: 'the request deadline' });
+    // The client sees the close once it reads what was sent before it.
+    s.resume();
+    await waitFor(() => closed, { timeoutMs: 5000, what: 'the unread connection to close' });
+    console.log(`3(b'): a reader that never reads was closed; catalog answered in ${await answersWithin1s(port.port)} ms meanwhile`);
+  } finally {
+    s.destroy();
+    await port.close();
+  }
 }));
 
 test('3(c) a downloader\'s receiver port kept full by one address: seeders still dial back, the download finishes', withTimeout(30_000, async () => {
