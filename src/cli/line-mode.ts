@@ -36,10 +36,11 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
 
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   const answerMs = io.answerMs ?? ANSWER_MS;
+  let stopped = false;
   try {
     // Answers come one at a time and in order. A command that takes longer than answerMs (a
-    // download asking holders that never answer) is answered at once and finishes as notices,
-    // so it never holds up the commands typed after it.
+    // download asking holders that never answer) gets a "still working" answer then, and its
+    // result comes later as notices, so it never holds up the commands typed after it.
     for await (const line of rl) {
       if (!line.trim()) continue;
       const run = execute({ peer }, line).then(
@@ -50,6 +51,8 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
       if (first === undefined) {
         write([`${commandWord(line)}: still working; its answer follows as a notice`, '']);
         void run.then((r) => {
+          // After "* bye" nothing more is printed: the peer has stopped.
+          if (stopped) return;
           if ('err' in r) write([`! ${commandWord(line)}: error: ${describeError(r.err)}`]);
           else write(r.out.lines.map((l) => `* ${l}`));
         });
@@ -63,6 +66,7 @@ export async function runLineMode(peer: Peer, io: LineModeIO): Promise<void> {
       write([...first.out.lines, '']);
     }
   } finally {
+    stopped = true;
     rl.close();
     await peer.stop();
     session.close();
