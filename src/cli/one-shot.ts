@@ -21,6 +21,7 @@ import { formatProgress } from './transfer-format.js';
 import type { DownloadProgress } from '../transfer/transfer-service.js';
 import { PartialDownload } from '../store/partial-download.js';
 import { LanmeshError, describeError } from '../errors.js';
+import { printable } from '../text.js';
 
 /** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
 export const ONE_SHOT_FLAGS = {
@@ -196,7 +197,7 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
     await settle(peer, p.waitMs, o.signal);
     const out = await act(peer, o, p, status);
     await peer.stop();
-    say(o.flags.json ? JSON.stringify(out.json) : out.text.join('\n'));
+    say(o.flags.json ? JSON.stringify(out.json) : out.text.map(printable).join('\n'));
     done = true;
     return 0;
   } catch (err) {

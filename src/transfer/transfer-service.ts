@@ -17,7 +17,7 @@ import { Download } from './download.js';
 import type { HolderInfo } from './holder-session.js';
 import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
-import { chosenName, resolveFile } from './resolve.js';
+import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
 import type { DownloadProgress, DownloadStart, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
@@ -123,7 +123,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
         // Conflicting holders too: the manifest is verified against the id, whoever sends it.
         const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] })
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
-        manifest = { ...(await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })))), name: chosenName(file, query) };
+        const fetched = await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })));
+        manifest = { ...fetched, name: savedName(file, query, fetched.name) };
       }
       return await this.begin(manifest, 'command');
     } finally {
@@ -148,10 +149,11 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** Counters for tests, the bench and logs. */
-  stats(): { unknownChunks: number; unexpectedLinks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
+  stats(): { unknownChunks: number; unexpectedLinks: number; replacedLinks: number; uploaded: UploadManager['stats'] } {
     return {
       unknownChunks: this.receiver?.unknownChunks ?? 0,
       unexpectedLinks: this.receiver?.unexpectedLinks ?? 0,
+      replacedLinks: this.receiver?.replacedLinks ?? 0,
       uploaded: { ...this.uploads.stats },
     };
   }

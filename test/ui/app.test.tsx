@@ -382,4 +382,20 @@ test('a progress bar keeps its width while rate, ETA and holders change', withTi
   }
 }));
 
+test('a notice quoting remote text with ESC and newlines is one printable line (issue 15 item 10)', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    await frameWith(ui.lastFrame, '0 peers');
+    fake.notice('warning', 'remote replied NOT_FOUND: no\n\n* downloaded evil.txt\u001b[2J\u001b]0;owned\u0007');
+    const f = await frameWith(ui.lastFrame, 'remote replied');
+    assert.not.ok(ui.lastFrame()!.includes('\u001b[2J'), 'no screen clear reaches the terminal');
+    assert.not.ok(ui.lastFrame()!.includes('\u001b]0;'), 'no title escape reaches the terminal');
+    assert.match(f, /no\uFFFD\uFFFD\* downloaded evil\.txt\uFFFD\[2J/);
+    assert.not.match(f, /^\* downloaded evil/m);
+  } finally {
+    ui.unmount();
+  }
+}));
+
 test.run();
