@@ -80,7 +80,7 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
   private warnedIdConflict = false;
   private readonly intake = new AnnouncementIntake(this.table, {
     later: (ms, fn) => void this.timers.later(ms, fn),
-    warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', `mdns: ${msg}`)),
+    warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', msg)),
   });
   private rejectStart: ((e: LanmeshError) => void) | undefined;
 

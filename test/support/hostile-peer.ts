@@ -4,7 +4,8 @@
 //   modes: oversized (length above MAX_FRAME), truncated (frame cut short, then close),
 //          badjson (a control frame that is not JSON), evilnames (a valid catalog with unsafe names),
 //          corrupt (a real seeder of [file] whose chunks are all corrupted: see hostile-seeder.ts),
-//          evilseed (a real seeder of small files named ../escape.txt, /etc/evil.txt, …)
+//          evilseed (a real seeder of small files named ../escape.txt, /etc/evil.txt, …),
+//          wrongsize (a seeder of [file] that lists it with size 1 and bumps its revision: see hostile-seeder.ts)
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,8 @@ const mode = process.argv[2] ?? 'oversized';
 const base = Number(process.argv[3] ?? 9101);
 const id = asPeerId(randomBytes(8).toString('hex'));
 const self = { id, name: `hostile-${mode}`, ports: portSet(base), rev: 1 };
-const seeder = mode === 'corrupt' || mode === 'evilseed' ? await startSeeder(mode, id, base, process.argv[4]) : undefined;
+const seeding = mode === 'corrupt' || mode === 'evilseed' || mode === 'wrongsize';
+const seeder = seeding ? await startSeeder(mode, id, base, process.argv[4], () => self.rev) : undefined;
 
 function reply(): Buffer {
   switch (mode) {
@@ -66,10 +68,14 @@ listening(() => {
     garbage.send(Buffer.from([0, 0, 0x84, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0]), 5353, '224.0.0.251');
   });
   const mdns = makeMdns();
-  const announce = () => mdns.respond(buildAnswers(self, [], 9));
+  const announce = () => {
+    // wrongsize: a new revision each time, so every peer refetches and its catalog changes.
+    if (mode === 'wrongsize') self.rev++;
+    mdns.respond(buildAnswers(self, [], 9));
+  };
   mdns.on('query', announce);
   announce();
-  const timer = setInterval(announce, 2000);
+  const timer = setInterval(announce, mode === 'wrongsize' ? 500 : 2000);
   process.stdout.write(`hostile ready ${id}\n`);
   const stop = () => {
     clearInterval(timer);
