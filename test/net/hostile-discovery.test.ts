@@ -47,23 +47,44 @@ async function rssMb(p: PeerProcess): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
+interface Scene {
+  h2: LanHost;
+  h3: LanHost;
+  p1: PeerProcess;
+  p2: PeerProcess;
+  /** Children the test starts on h3; killed at the end. */
+  children: ChildProcessWithoutNullStreams[];
+}
+
+/** Three hosts: peer1 (sample 1) on h1, peer2 (sample 2) on h2, h3 for the attacker; all torn down after fn. */
+async function onLan(fn: (s: Scene) => Promise<void>): Promise<void> {
+  const tmp = await makeTmpDir();
+  const lan = await createLan(3);
+  const peers: PeerProcess[] = [];
+  const children: ChildProcessWithoutNullStreams[] = [];
+  try {
+    const [h1, h2, h3] = lan.hosts as [LanHost, LanHost, LanHost];
+    peers.push(await startPeer({ host: h1, dir: await copySample(1, join(tmp.path, 'p1')), port: 9001, name: 'peer1' }));
+    peers.push(await startPeer({ host: h2, dir: await copySample(2, join(tmp.path, 'p2')), port: 9001, name: 'peer2' }));
+    await fn({ h2, h3, p1: peers[0]!, p2: peers[1]!, children });
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(peers.map((p) => p.close()));
+    await lan.close();
+    await tmp.remove();
+  }
+}
+
 if (skip) {
   console.log(`SKIP hostile discovery tests: ${skip}`);
 } else {
   test('forged mDNS from another host: table bounded, the real peer kept, no forged lines, no fetch loop, download served', withTimeout(60_000, async () => {
-    const tmp = await makeTmpDir();
-    const lan = await createLan(3);
-    const peers: PeerProcess[] = [];
-    let forger: ReturnType<typeof startChild> | undefined;
-    try {
-      const [h1, h2, h3] = lan.hosts as [LanHost, LanHost, LanHost];
-      const p1 = await startPeer({ host: h1, dir: await copySample(1, join(tmp.path, 'p1')), port: 9001, name: 'peer1' });
-      const p2 = await startPeer({ host: h2, dir: await copySample(2, join(tmp.path, 'p2')), port: 9001, name: 'peer2' });
-      peers.push(p1, p2);
+    await onLan(async ({ h2, h3, p1, p2, children }) => {
       const victim = (await p2.ready).peerId;
       await p1.poll('list', (l) => l.some((x) => x.includes('rfc793.txt') && x.includes('peer2')), { timeoutMs: 10_000 });
 
-      forger = startChild(inNetns(h3, [process.execPath, FORGER, victim, 'peer2', String(FLOOD), '9500']), 'forger ready');
+      const forger = startChild(inNetns(h3, [process.execPath, FORGER, victim, 'peer2', String(FLOOD), '9500']), 'forger ready');
+      children.push(forger.child);
       await forger.started();
       const from = p1.notices.length;
       const download = p1.command('download rfc793.txt');
@@ -83,7 +104,7 @@ if (skip) {
       });
       assert.ok((await download)[0], 'download answered');
       forger.child.stdin.write('count\n');
-      await waitFor(() => forger!.lines.some((l) => l.startsWith('connections ')), { timeoutMs: 5000 });
+      await waitFor(() => forger.lines.some((l) => l.startsWith('connections ')), { timeoutMs: 5000 });
       const [, conns, flood] = /^connections (\d+) flood (\d+)$/.exec(forger.lines.find((l) => l.startsWith('connections '))!)!;
       const rss = await rssMb(p1);
       console.log(`  attack: ${flood} forged instances; peers answered in ≤ ${slowest} ms, at most ${most} peers; ` +
@@ -100,33 +121,21 @@ if (skip) {
       assert.not.ok(/^[*!] downloaded secret/m.test(out), 'no forged line');
       assert.ok(/^! .*mdns: ignored a (goodbye|announcement) for peer [0-9a-f]{16} from 10\.\d+\.\d+\.3:5353: it is at /m.test(out), 'the hijack was named');
       assert.is(p1.pid !== undefined && (await p1.command('peers')).length > 0, true);
-    } finally {
-      forger?.child.kill('SIGKILL');
-      await Promise.all(peers.map((p) => p.close()));
-      await lan.close();
-      await tmp.remove();
-    }
+    });
   }));
 
   test('a holder whose catalog size disagrees with the verified manifest: no crash on download or on later changes', withTimeout(60_000, async () => {
-    const tmp = await makeTmpDir();
-    const lan = await createLan(3);
-    const peers: PeerProcess[] = [];
-    let hostile: ReturnType<typeof startChild> | undefined;
-    try {
-      const [h1, h2, h3] = lan.hosts as [LanHost, LanHost, LanHost];
-      const p1 = await startPeer({ host: h1, dir: await copySample(1, join(tmp.path, 'p1')), port: 9001, name: 'peer1' });
-      const p2 = await startPeer({ host: h2, dir: await copySample(2, join(tmp.path, 'p2')), port: 9001, name: 'peer2' });
-      peers.push(p1, p2);
+    await onLan(async ({ h3, p1, children }) => {
       const file = join(REPO, 'peer3', 'shared', 'rfc768.txt');
-      hostile = startChild(inNetns(h3, [process.execPath, HOSTILE, 'wrongsize', '9100', file]), 'hostile ready');
+      const hostile = startChild(inNetns(h3, [process.execPath, HOSTILE, 'wrongsize', '9100', file]), 'hostile ready');
+      children.push(hostile.child);
       await hostile.started();
       await p1.poll('list', (l) => l.some((x) => x.includes('rfc768.txt')) && l.some((x) => x.includes('meeting-notes.txt')), { timeoutMs: 5000 });
       const answer = await p1.command('download rfc768.txt');
       assert.not.match(answer.join('\n'), /TypeError|Cannot read/);
       // Every catalog the hostile serves from now on is a catalog change on peer1, with the download live.
       const served = hostile.lines.filter((l) => l === 'served catalog').length;
-      await waitFor(() => hostile!.lines.filter((l) => l === 'served catalog').length >= served + 4, { timeoutMs: 10_000 });
+      await waitFor(() => hostile.lines.filter((l) => l === 'served catalog').length >= served + 4, { timeoutMs: 10_000 });
       const { ms } = await timedPeers(p1);
       const list = await p1.command('list');
       console.log(`  after the download and 4 catalog changes: alive, peers in ${ms} ms; download answered: ${answer[0]}`);
@@ -134,12 +143,7 @@ if (skip) {
       assert.ok(list.some((x) => x.includes('rfc768.txt')), list.join('\n'));
       assert.ok(list.some((x) => x.includes('meeting-notes.txt')));
       assert.not.match(p1.output(), /TypeError/);
-    } finally {
-      hostile?.child.kill('SIGKILL');
-      await Promise.all(peers.map((p) => p.close()));
-      await lan.close();
-      await tmp.remove();
-    }
+    });
   }));
 }
 
