@@ -38,7 +38,8 @@ export class AnnouncementIntake {
       return;
     }
     if (ttlSec === 0) {
-      if (this.table.goodbye(info.id, GOODBYE_GRACE_MS)) {
+      // Repeats within the grace change nothing and set no further timer.
+      if (known && !known.leaving && this.table.goodbye(info.id, GOODBYE_GRACE_MS)) {
         log('goodbye from %s (%s)', info.id, from);
         this.c.later(GOODBYE_GRACE_MS, () => this.table.expire());
       }
