@@ -167,6 +167,7 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     this.catalog.on('change', () => this.emit('catalog'));
+    this.catalog.on('warning', (m) => this.warn(m));
 
     if (init.mdns !== false) {
       await discovery.start();

@@ -302,13 +302,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning, manifest) : [];
   }
 
-  /** A catalog listener: whatever the network said, nothing may throw out of it. */
+  /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || !this.env || this.closed) return;
-    const files = new Map(this.env.catalog.files().map((f) => [f.id, f]));
     for (const d of this.downloads.values()) {
       try {
-        d.setHolders(this.holders(files.get(d.id), d.manifest));
+        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
       } catch (e) {
         this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
       }
@@ -316,7 +315,6 @@ export class TransferService extends EventEmitter<TransferEvents> {
   };
 
   private meshFile(id: FileId): MeshFile | undefined {
-    return this.env?.catalog.files().find((f) => f.id === id);
+    return this.env?.catalog.file(id);
   }
-
 }
