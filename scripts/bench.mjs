@@ -3,7 +3,8 @@
 // scenario runs lanmesh and the tool a user would otherwise pick, interleaved, for several rounds;
 // every copy's SHA-256 is checked. Writes bench/results/latest.{json,md,svg}.
 // Usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--rounds N] [--list] [--out DIR] [--cpu-prof DIR]
-// (--cpu-prof: every lanmesh peer writes a .cpuprofile into DIR; the figures then include the profiler's cost)
+// (--cpu-prof: every lanmesh peer writes a .cpuprofile into DIR; the figures then include the profiler's cost;
+//  --cli PATH: another build's dist/src/cli.js, to compare builds on the same machine)
 // The scenarios live in scripts/bench/scenarios/ (see registry.mjs to add one).
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     list: { type: 'boolean', default: false },
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    cli: { type: 'string' },
   },
 });
 const log = (m) => console.error(`${new Date().toISOString().slice(11, 19)} bench: ${m}`);
@@ -83,7 +85,7 @@ try {
   log(`${scenarios.length} scenario(s), ${rounds} round(s)${values.quick ? ', quick sizes' : ''}; machine: ${machine.cores} cores, ${machine.cpu}`);
   for (const s of scenarios) {
     if (process.exitCode === 130) break;
-    const env = { lanSupport, tmpfs: tmpfs.dir, diskRoot: join(work, 'disk'), quick: values.quick, cli: join(ROOT, 'dist', 'src', 'cli.js'), logDir, rounds, log, nodeFlags };
+    const env = { lanSupport, tmpfs: tmpfs.dir, diskRoot: join(work, 'disk'), quick: values.quick, cli: values.cli ? resolve(values.cli) : join(ROOT, 'dist', 'src', 'cli.js'), logDir, rounds, log, nodeFlags };
     results.push(await runScenario(s, env));
   }
 } catch (e) {

@@ -14,7 +14,8 @@ import {
   type PartialInfo,
 } from './partial-state.js';
 import { CommitBatch } from './commit-batch.js';
-import { hashChunksHere, localName, placeWithoutOverwrite, readExact } from './partial-files.js';
+import { hashChunksHere, localName, readExact } from './partial-files.js';
+import { placeExclusive } from './place.js';
 
 export type { PartialInfo } from './partial-state.js';
 
@@ -239,7 +240,7 @@ export class PartialDownload {
     }
     await fh.sync();
     await mkdir(downloadsDir, { recursive: true });
-    const target = await placeWithoutOverwrite(join(this.dir, DATA_FILE), downloadsDir, localName(m), onPlace);
+    const target = await placeExclusive(join(this.dir, DATA_FILE), downloadsDir, localName(m), { onPlace });
     await fsyncDir(downloadsDir);
     await this.close();
     await rm(this.dir, { recursive: true, force: true });
