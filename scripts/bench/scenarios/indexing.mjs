@@ -10,6 +10,15 @@ import { opensslHash } from '../refs.mjs';
 import { waitFilesOnMesh } from './pull.mjs';
 import { median } from '../stats.mjs';
 
+/** A goal met when the median of `perRound(res)` is at most `limit`. */
+const atMost = (text, perRound, limit, say) => ({
+  text,
+  check(res) {
+    const m = median(perRound(res));
+    return Number.isFinite(m) ? { met: m <= limit, detail: `${say(m)} vs ≤ ${limit}` } : undefined;
+  },
+});
+
 /** (lanmesh − its empty-folder start) ÷ openssl, per round. */
 const netRatios = (res) =>
   res.rounds
@@ -66,13 +75,7 @@ registerScenario(
   indexing({
     name: 'index-big',
     title: (p) => `cold index, ${p.files} × ${p.MiB} MiB`,
-    goal: {
-      text: 'rate ≥ 0.8× openssl (indexing time: lanmesh start to listed, minus an empty folder\'s start)',
-      check(res) {
-        const r = median(netRatios(res));
-        return Number.isFinite(r) ? { met: r <= 1.25, detail: `median net ratio ${r.toFixed(2)} vs ≤ 1.25` } : undefined;
-      },
-    },
+    goal: atMost('rate ≥ 0.8× openssl (indexing time: lanmesh start to listed, minus an empty folder\'s start)', netRatios, 1.25, (r) => `median net ratio ${r.toFixed(2)}`),
     summary: (res) => [`indexing alone ÷ openssl, per round (lanmesh's start-up, an empty folder's, taken out): ${netRatios(res).map((x) => x.toFixed(2)).join(', ')}`],
     async make(ctx, shared) {
       const mib = ctx.quick ? 16 : 256;
@@ -91,13 +94,7 @@ registerScenario(
   indexing({
     name: 'index-small',
     title: (p) => `cold index, ${p.files} × ${p.KiB} KiB`,
-    goal: {
-      text: '≤ 0.1 ms per small file above openssl',
-      check(res) {
-        const ms = median(perFile(res));
-        return Number.isFinite(ms) ? { met: ms <= 0.1, detail: `${ms.toFixed(3)} ms per file vs ≤ 0.1` } : undefined;
-      },
-    },
+    goal: atMost('≤ 0.1 ms per small file above openssl', perFile, 0.1, (ms) => `${ms.toFixed(3)} ms per file`),
     async make(ctx, shared) {
       const n = ctx.quick ? 200 : 2000;
       const dir = join(shared, 'small');
