@@ -11,12 +11,12 @@ function tempPath(target: string): string {
   return join(dirname(target), `.lanmesh-${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-async function writeTemp(target: string, data: string | Uint8Array, sync = true): Promise<string> {
+async function writeTemp(target: string, data: string | Uint8Array): Promise<string> {
   const tmp = tempPath(target);
   const fh = await open(tmp, 'wx');
   try {
     await fh.writeFile(data);
-    if (sync) await fh.sync();
+    await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
     await unlink(tmp).catch(() => {});
@@ -26,9 +26,9 @@ async function writeTemp(target: string, data: string | Uint8Array, sync = true)
   return tmp;
 }
 
-/** Replaces `target` atomically with `data` (sync: false skips the fsync, for data cheap to lose). */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, { sync = true }: { sync?: boolean } = {}): Promise<void> {
-  const tmp = await writeTemp(target, data, sync);
+/** Replaces `target` atomically with `data`. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(target, data);
   try {
     await rename(tmp, target);
   } catch (e) {

@@ -42,6 +42,8 @@ export interface PartialOpenInit {
 
 /** A commit covers at most this many stored chunks, or what arrived within COMMIT_DELAY_MS. */
 const COMMIT_CHUNKS = 64;
+/** A single-chunk download's data file in .lanmesh/partial/ (not a file id: list() passes over it). */
+const SINGLE_SUFFIX = '.single';
 const COMMIT_DELAY_MS = 250;
 
 const log = logger('store');
@@ -66,6 +68,8 @@ export class PartialDownload {
     held: Bitfield,
     origin: PartialDownload['origin'],
     private readonly hasher: ChunkHasher | undefined,
+    /** The data file: dir/data, or for a single chunk a lone file beside the partial folders. */
+    private readonly dataPath: string = join(dir, DATA_FILE),
   ) {
     this.manifest = manifest;
     this.dir = dir;
@@ -85,6 +89,7 @@ export class PartialDownload {
   /** Create, or resume, the partial download of this manifest (which is validated against its id). */
   static async open(peerDir: string, manifest: Manifest, init: PartialOpenInit = {}): Promise<PartialDownload> {
     const m = validManifest(manifest);
+    if (m.hashes.length <= 1) return PartialDownload.openSingle(peerDir, m, init);
     const warn = init.warn ?? ((msg: string) => log(msg));
     const dir = join(partialRoot(peerDir), m.id);
     const created = (await mkdir(dir, { recursive: true }).catch((e: unknown) => {
@@ -113,13 +118,29 @@ export class PartialDownload {
     try {
       await fh.truncate(m.size);
       const pd = new PartialDownload(m, dir, fh, resumed?.have ?? new Bitfield(m.hashes.length), origin, init.hasher);
-      // No state.json yet means no chunk held (readPartialInfo); a single chunk needs no durable manifest.
-      if (!resumed || resumed.manifest.name !== m.name) await writeManifestFile(dir, m, !pd.single);
+      // No state.json yet means no chunk held (readPartialInfo): the first commit writes it.
+      if (!resumed || resumed.manifest.name !== m.name) await writeManifestFile(dir, m);
       return pd;
     } catch (e) {
       await fh.close();
       throw new LanmeshError('IO', `cannot prepare partial download of ${m.name} in ${dir}`, { cause: e });
     }
+  }
+
+  /**
+   * A file of at most one chunk has nothing to resume: no folder, manifest or state, only its data
+   * in `.lanmesh/partial/<id>.single` (which list() ignores), placed like any other when complete.
+   */
+  private static async openSingle(peerDir: string, m: Manifest, init: PartialOpenInit): Promise<PartialDownload> {
+    const root = partialRoot(peerDir);
+    await mkdir(root, { recursive: true }).catch((e: unknown) => {
+      throw new LanmeshError('IO', `cannot create ${root}`, { cause: e });
+    });
+    const dataPath = join(root, `${m.id}${SINGLE_SUFFIX}`);
+    const fh = await open(dataPath, 'w+').catch((e: unknown) => {
+      throw new LanmeshError('IO', `cannot prepare the download of ${m.name} in ${root}`, { cause: e });
+    });
+    return new PartialDownload(m, root, fh, new Bitfield(m.hashes.length), 'new', init.hasher, dataPath);
   }
 
   /** Partial downloads on disk (to resume them, and to offer their chunks); unreadable ones are skipped with a warning. */
@@ -166,6 +187,7 @@ export class PartialDownload {
   static async remove(peerDir: string, id: FileId): Promise<void> {
     if (!FILE_ID_RE.test(id)) throw new LanmeshError('BAD_MESSAGE', `not a file id: ${id}`);
     await rm(join(partialRoot(peerDir), id), { recursive: true, force: true });
+    await rm(join(partialRoot(peerDir), `${id}${SINGLE_SUFFIX}`), { force: true });
   }
 
   /** A copy of the chunks held now (readable with readChunk). */
@@ -228,7 +250,7 @@ export class PartialDownload {
     const unverified = m.hashes.flatMap((_, i) => (this.verified.has(i) ? [] : [i]));
     if (unverified.length > 0) {
       const hashes = this.hasher
-        ? await this.hasher.hashChunks(join(this.dir, DATA_FILE), m.chunkSize, unverified)
+        ? await this.hasher.hashChunks(this.dataPath, m.chunkSize, unverified)
         : await hashChunksHere(fh, m, unverified);
       const damaged = unverified.filter((i, k) => hashes[k] !== m.hashes[i]);
       for (const i of unverified) if (!damaged.includes(i)) this.verified.set(i);
@@ -240,17 +262,22 @@ export class PartialDownload {
     }
     await fh.sync();
     await mkdir(downloadsDir, { recursive: true });
-    const target = await placeExclusive(join(this.dir, DATA_FILE), downloadsDir, localName(m), { onPlace });
+    const target = await placeExclusive(this.dataPath, downloadsDir, localName(m), { onPlace });
     await fsyncDir(downloadsDir);
     await this.close();
-    await rm(this.dir, { recursive: true, force: true });
+    await this.remove();
     return target;
+  }
+
+  /** Deletes what this download keeps on disk (its folder, or a single chunk's lone data file). */
+  private async remove(): Promise<void> {
+    await rm(this.single ? this.dataPath : this.dir, { recursive: !this.single, force: true });
   }
 
   /** Give up on this download: close and delete its partial folder. */
   async discard(): Promise<void> {
     await this.close(false);
-    await rm(this.dir, { recursive: true, force: true });
+    await this.remove();
   }
 
   /** Commits what was written (so a resume keeps it), then releases the data file. Idempotent. */

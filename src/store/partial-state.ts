@@ -60,9 +60,8 @@ export async function readPartialInfo(dir: string): Promise<PartialInfo> {
   return { manifest, have: Bitfield.fromBase64(have, manifest.hashes.length), dir };
 }
 
-/** durable = false skips the fsync: fine where losing the file costs only a fresh start (one chunk). */
-export function writeManifestFile(dir: string, manifest: Manifest, durable = true): Promise<void> {
-  return writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest), { sync: durable });
+export function writeManifestFile(dir: string, manifest: Manifest): Promise<void> {
+  return writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
 }
 
 export function writeStateFile(dir: string, manifest: Manifest, have: string): Promise<void> {

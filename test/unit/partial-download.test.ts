@@ -394,4 +394,22 @@ test('2 GiB: completing a resumed download keeps memory flat', withTimeout(12000
   }
 }));
 
+test('a single-chunk download keeps no partial folder: one data file, placed, then gone', withTimeout(5000, async () => {
+  const tmp = await makeTmpDir();
+  try {
+    const bytes = randomBytes(CS - 5, 13);
+    const m = manifestOf(bytes, 'one.txt', CS);
+    const pd = await PartialDownload.open(tmp.path, m);
+    assert.equal(await readdir(join(tmp.path, '.lanmesh', 'partial')), [`${m.id}.single`], 'no folder, manifest or state');
+    assert.equal(await PartialDownload.list(tmp.path), [], 'nothing to resume');
+    await pd.writeChunk(0, bytes);
+    assert.equal(await pd.readChunk(0), bytes, 'served to others while it waits');
+    const path = await pd.complete(join(tmp.path, 'downloads'));
+    assert.equal(await readFile(path), bytes);
+    assert.equal(await readdir(join(tmp.path, '.lanmesh', 'partial')), []);
+  } finally {
+    await tmp.remove();
+  }
+}));
+
 test.run();
