@@ -10,6 +10,7 @@ import { HolderSession, type HolderInfo, type SessionHooks } from './holder-sess
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
 import type { ChunkPool } from './chunk-pool.js';
+import type { FramedConnection } from '../wire/connection.js';
 import { HolderStanding } from './holder-standing.js';
 import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
 
@@ -20,6 +21,8 @@ export interface DownloadInit {
   receiverPort: number;
   /** A chunk was stored (partial seeding publishes the new bitfield). */
   onStored?: () => void;
+  /** An open control connection to a holder (the one its manifest came over), taken instead of a dial. */
+  adopt?: (address: string, senderPort: number) => FramedConnection | undefined;
   /** The finished file is about to appear at this path (the store then expects it). */
   onPlace?: (path: string) => void;
   /** Receive buffers: a chunk's buffer goes back once the chunk is written (nothing else holds it). */
@@ -159,6 +162,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       receiverPort: this.init.receiverPort,
       tokens: this.init.tokens,
       now: () => this.now(),
+      adopt: this.init.adopt,
       onReady: guard((s) => {
         this.sched.addHolder(s.peer, s.info.have);
         this.pump();

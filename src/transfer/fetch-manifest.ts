@@ -1,7 +1,7 @@
 // Gets a file's manifest from one of its holders and checks it against the id before trusting it.
 // Holders are asked in parallel (a few at a time) and the first valid answer wins, so holders that
 // never answer cost one timeout in all, not one each.
-import { dialFramed } from '../wire/connection.js';
+import { dialFramed, type FramedConnection } from '../wire/connection.js';
 import { validManifest } from '../store/partial-state.js';
 import type { FileId, Manifest } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
@@ -16,15 +16,23 @@ const TIMEOUT_MS = 5000;
 /** Holders asked at once; the next one is asked as soon as one fails. */
 export const MANIFEST_ASKS_AT_ONCE = 8;
 
-async function askOne(id: FileId, h: ManifestHolder, signal: AbortSignal, timeoutMs: number): Promise<Manifest> {
+/** Where the winner's connection goes instead of being closed (the download that follows uses it). */
+export type KeepConnection = (h: ManifestHolder, conn: FramedConnection) => void;
+
+async function askOne(id: FileId, h: ManifestHolder, signal: AbortSignal, timeoutMs: number, keep?: KeepConnection): Promise<Manifest> {
   const conn = await dialFramed(h.address, h.senderPort, { timeoutMs, signal });
+  let kept = false;
   try {
     const res = await conn.request({ t: 'manifest.get', id }, { timeoutMs, signal });
     const m = validManifest(res.manifest);
     if (m.id !== id) throw new LanmeshError('BAD_MESSAGE', `sent the manifest of ${m.id.slice(0, 12)} instead`);
+    if (keep && !signal.aborted) {
+      keep(h, conn);
+      kept = true;
+    }
     return m;
   } finally {
-    conn.close();
+    if (!kept) conn.close();
   }
 }
 
@@ -34,6 +42,7 @@ export async function fetchManifest(
   holders: ManifestHolder[],
   signal?: AbortSignal,
   timeoutMs = TIMEOUT_MS,
+  keep?: KeepConnection,
 ): Promise<Manifest> {
   signal?.throwIfAborted();
   const race = new AbortController();
@@ -54,7 +63,7 @@ export async function fetchManifest(
         while (!settled && running < MANIFEST_ASKS_AT_ONCE && next < holders.length) {
           const h = holders[next++]!;
           running++;
-          askOne(id, h, race.signal, timeoutMs).then(
+          askOne(id, h, race.signal, timeoutMs, keep).then(
             (m) => settle(() => resolve(m)),
             (e: unknown) => {
               if (signal?.aborted) return settle(() => reject(signal.reason));

@@ -31,6 +31,8 @@ export interface SessionHooks {
   onMissing(s: HolderSession, index: ChunkIndex): void;
   /** chunks.get answered BUSY: these chunks were not taken. */
   onBusy(s: HolderSession, chunks: ChunkIndex[]): void;
+  /** An open control connection to this holder to use instead of dialling (the manifest's), if any. */
+  adopt?(address: string, senderPort: number): FramedConnection | undefined;
 }
 
 export type SessionState = 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -181,7 +183,7 @@ export class HolderSession {
     const { address, senderPort } = this.info;
     let conn: FramedConnection;
     try {
-      conn = await dialFramed(address, senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal });
+      conn = this.hooks.adopt?.(address, senderPort) ?? (await dialFramed(address, senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal }));
     } catch (e) {
       if (this.isClosed()) return;
       this.failures++;

@@ -10,6 +10,7 @@ import { LanmeshError, describeError } from '../errors.js';
 import { ReceiverPort } from './receiver.js';
 import { TokenTable } from './tokens.js';
 import { ChunkPool } from './chunk-pool.js';
+import { SpareConnections } from './spare-connections.js';
 import { UploadManager } from './upload.js';
 import { SeedSource } from './seed-source.js';
 import { chunkRequestHandler } from './chunk-requests.js';
@@ -67,6 +68,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   readonly pool = new ChunkPool();
   /** Read buffers of uploaded chunks, reused once the socket has sent one. */
   readonly sendPool = new ChunkPool();
+  /** The connection a manifest came over, kept for that download's session to its holder. */
+  readonly spares = new SpareConnections();
   readonly uploads: UploadManager;
   private receiver: ReceiverPort | undefined;
   private env: Attachment | undefined;
@@ -130,7 +133,13 @@ export class TransferService extends EventEmitter<TransferEvents> {
         // Conflicting holders too: the manifest is verified against the id, whoever sends it.
         const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] })
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
-        const fetched = await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })));
+        const fetched = await fetchManifest(
+          file.id,
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })),
+          undefined,
+          undefined,
+          (h, conn) => this.spares.put(h.address, h.senderPort, conn),
+        );
         manifest = { ...fetched, name: savedName(file, query, fetched.name) };
       }
       return await this.begin(manifest, 'command');
@@ -196,6 +205,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.closed = true;
     this.env?.catalog.off('change', this.onCatalog);
     this.uploads.close();
+    this.spares.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
     this.source.close();
@@ -263,6 +273,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onWarning: this.init.onWarning,
       onStored: () => this.source.progressed(),
       onPlace: (path) => store.expect(path),
+      adopt: (address, port) => this.spares.take(address, port),
       pool: this.pool,
     });
     this.downloads.set(d.id, d);

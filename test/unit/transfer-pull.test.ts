@@ -42,6 +42,8 @@ test('a file held by two seeders comes from both, verified, into downloads/; the
       assert.ok(c.transfer.source.has(start.id));
       // 41 chunks through a window of 8 per holder: receive buffers came back and were used again.
       assert.ok(c.transfer.pool.reuses >= 41 - 2 * 8, `${c.transfer.pool.reuses} receive buffers reused`);
+      // The connection the manifest came over carried that holder's chunk requests too.
+      assert.is(c.transfer.spares.reused, 1, 'one dial saved');
       // And the seeders read chunks into buffers the socket had finished sending.
       assert.ok(a.transfer.sendPool.reuses + b.transfer.sendPool.reuses > 0, 'send buffers reused');
     } finally {
