@@ -23,11 +23,11 @@ registerScenario({
     check(res) {
       const ratio = median(ratios(res));
       const share = pick(res, 'lanmesh', 'linkShare');
-      // Framing is the same for both: lanmesh's bytes on the wire against aria2c's (which fetches each byte once).
-      const sent = pick(res, 'lanmesh', 'sentRatio') / pick(res, 'reference', 'sentRatio');
+      // Bytes on the seeders' links, headers included (small: the veths count GSO segments).
+      const sent = pick(res, 'lanmesh', 'sentRatio');
       return {
         met: ratio <= 1 && share >= 0.95 && sent <= 1.01,
-        detail: `median ratio ${ratio.toFixed(2)} vs ≤ 1, ${(share * 100).toFixed(0)} % of the link sum vs ≥ 95 %, sent ${sent.toFixed(3)}× aria2c's bytes vs ≤ 1.01`,
+        detail: `median ratio ${ratio.toFixed(2)} vs ≤ 1, ${(share * 100).toFixed(0)} % of the link sum vs ≥ 95 %, sent ${sent.toFixed(3)}× the file vs ≤ 1.01`,
       };
     },
   },
@@ -76,7 +76,7 @@ registerScenario({
     const pct = (x) => `${(x * 100).toFixed(0)} %`;
     return [
       `share of the ${SEEDERS * MBIT} Mbit/s link sum (median): lanmesh ${pct(pick(res, 'lanmesh', 'linkShare'))}, aria2c ${pct(pick(res, 'reference', 'linkShare'))} (goal ≥ 95 %)`,
-      `bytes the seeders put on their links ÷ file size (median, Ethernet/IP/TCP framing included, ~1.045 for a perfect copy): lanmesh ${pick(res, 'lanmesh', 'sentRatio').toFixed(3)}, aria2c ${pick(res, 'reference', 'sentRatio').toFixed(3)}`,
+      `bytes the seeders put on their links ÷ file size (median; headers included, small as the veths count GSO segments): lanmesh ${pick(res, 'lanmesh', 'sentRatio').toFixed(3)}, aria2c ${pick(res, 'reference', 'sentRatio').toFixed(3)}`,
     ];
   },
   async teardown(st) {
