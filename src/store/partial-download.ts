@@ -183,6 +183,15 @@ export class PartialDownload {
     }
   }
 
+  /** Ids of single-chunk downloads whose data file is on disk (left by a crash unless running now). */
+  static async singles(peerDir: string): Promise<FileId[]> {
+    const names = await readdir(partialRoot(peerDir)).catch(() => [] as string[]);
+    return names.flatMap((n) => {
+      const id = n.endsWith(SINGLE_SUFFIX) ? n.slice(0, -SINGLE_SUFFIX.length) : '';
+      return FILE_ID_RE.test(id) ? [id as FileId] : [];
+    });
+  }
+
   /** Deletes the partial download of `id` (not open anywhere): the file is held whole already. */
   static async remove(peerDir: string, id: FileId): Promise<void> {
     if (!FILE_ID_RE.test(id)) throw new LanmeshError('BAD_MESSAGE', `not a file id: ${id}`);

@@ -225,6 +225,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     // A peer told to leave right after it started (a script's quick exit) has nothing to resume.
     if (this.closed) return;
     this.attached();
+    // A single-chunk download has nothing to resume: what a crash left of one is only removed.
+    for (const id of await PartialDownload.singles(this.init.store.dir)) {
+      if (!this.downloads.has(id) && !this.starting.has(id)) await PartialDownload.remove(this.init.store.dir, id).catch(() => undefined);
+    }
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
       const id = info.manifest.id;

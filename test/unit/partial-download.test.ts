@@ -402,6 +402,7 @@ test('a single-chunk download keeps no partial folder: one data file, placed, th
     const pd = await PartialDownload.open(tmp.path, m);
     assert.equal(await readdir(join(tmp.path, '.lanmesh', 'partial')), [`${m.id}.single`], 'no folder, manifest or state');
     assert.equal(await PartialDownload.list(tmp.path), [], 'nothing to resume');
+    assert.equal(await PartialDownload.singles(tmp.path), [m.id], 'but it can be found (to clear after a crash)');
     await pd.writeChunk(0, bytes);
     assert.equal(await pd.readChunk(0), bytes, 'served to others while it waits');
     const path = await pd.complete(join(tmp.path, 'downloads'));

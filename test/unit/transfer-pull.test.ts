@@ -1,6 +1,7 @@
 // The pull protocol end to end inside one process on 127.0.0.1 (no discovery: catalogs are handed
 // over directly): multi-source downloads, verification and bans, resume, partial seeding, the limits.
 import { test } from 'uvu';
+import { existsSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -97,7 +98,11 @@ test('a download stopped midway resumes with every verified chunk kept and none 
       c = await makeNode(root, 'c');
       const finished = done(c);
       await wire([a, c]);
+      // What a crash left of a single-chunk download: nothing to resume, so it is cleared.
+      const leftover = join(c.dir, '.lanmesh', 'partial', `${'ab'.repeat(32)}.single`);
+      await writeFile(leftover, 'x');
       await c.transfer.resumePartials();
+      assert.not.ok(existsSync(leftover), 'leftover single-chunk data removed');
       const s = await finished;
       assert.ok(s.kept >= 20, `kept ${s.kept}`);
       assert.is(s.kept + s.fetched, start.chunks);
