@@ -32,7 +32,7 @@ export async function txBytes(host) {
  * One pull of `names` (all requested at once) by a fresh downloader from fresh seeders.
  * seeders: [{ host, dir }]; dl: { host, dir }; files: [{ name, sha }].
  */
-export async function lanmeshPull(ctx, { seeders, dl, files, ms = 900_000 }) {
+export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 120_000 : 900_000 }) {
   await freshDir(join(dl.dir, 'shared'));
   await freshDir(join(dl.dir, 'downloads'));
   const seeds = seeders.map((s, i) => ctx.peer({ ns: s.host.netns, dir: s.dir, name: `seed${i + 1}` }));
