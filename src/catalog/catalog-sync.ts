@@ -1,6 +1,6 @@
 // Keeps remote catalogs current: fetches a peer's catalog when it appears or announces a new
 // revision, retries with backoff while the peer is present, and forgets it when it leaves.
-import type { CatalogEntry, PeerId } from '../types.js';
+import type { CatalogEntry, PeerId, PortSet } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { describeError } from '../errors.js';
 
@@ -8,6 +8,9 @@ export interface SyncTarget {
   id: PeerId;
   name: string;
   rev: number;
+  /** Where it answers (stored in the catalog with its files); absent in tests that only sync. */
+  address?: string;
+  ports?: PortSet;
 }
 
 export interface FetchedCatalog {
@@ -15,7 +18,7 @@ export interface FetchedCatalog {
   files: CatalogEntry[];
 }
 
-export type CatalogFetcher = (peer: PeerId, signal: AbortSignal) => Promise<FetchedCatalog>;
+export type CatalogFetcher = (peer: PeerId, signal: AbortSignal, target: SyncTarget) => Promise<FetchedCatalog>;
 
 interface PeerSyncState {
   target: SyncTarget;
@@ -48,6 +51,9 @@ export class CatalogSync {
     }
     const changed = st.target.rev !== target.rev;
     st.target = target;
+    if (target.address !== undefined && target.ports) {
+      this.catalog.locate(target.id, { name: target.name, address: target.address, ports: target.ports });
+    }
     if (st.fetchedRev === target.rev || st.inFlight) return;
     // A new revision while a retry waits: the peer is evidently alive again, so fetch now.
     if (st.retryTimer && changed) {
@@ -82,7 +88,7 @@ export class CatalogSync {
     const ctl = new AbortController();
     st.inFlight = ctl;
     try {
-      const got = await this.fetch(st.target.id, ctl.signal);
+      const got = await this.fetch(st.target.id, ctl.signal, st.target);
       if (ctl.signal.aborted || this.peers.get(st.target.id) !== st) return;
       st.inFlight = undefined;
       st.failures = 0;

@@ -1,7 +1,7 @@
 // The mesh-wide view: every file by content id, with its names and every peer that holds it.
 // Fed by the local store and by remote catalogs; knows nothing about sockets.
 import { EventEmitter } from 'node:events';
-import type { CatalogEntry, FileId, PeerId } from '../types.js';
+import type { CatalogEntry, FileId, PeerId, PortSet } from '../types.js';
 import { printable } from '../text.js';
 
 export interface Holder {
@@ -33,6 +33,13 @@ export interface MeshFile {
   local: boolean;
 }
 
+/** Where a remote peer answers: kept with its files, so transfers never ask discovery. */
+export interface PeerReach {
+  name: string;
+  address: string;
+  ports: PortSet;
+}
+
 /** A file's shape: what decides its chunk count. */
 export interface FileShape {
   size: number;
@@ -49,6 +56,7 @@ export class Catalog extends EventEmitter {
   private readonly byPeer = new Map<PeerId, PeerCatalog>();
   /** Shapes known from a manifest verified against the id: they win over any peer's claim. */
   private readonly confirmed = new Map<FileId, FileShape>();
+  private readonly reachable = new Map<PeerId, PeerReach>();
 
   constructor(private readonly self: { id: PeerId; name: string }) {
     super();
@@ -67,7 +75,23 @@ export class Catalog extends EventEmitter {
   }
 
   removePeer(peer: PeerId): void {
-    if (this.byPeer.delete(peer)) this.emit('change');
+    const located = this.reachable.delete(peer);
+    if (this.byPeer.delete(peer) || located) this.emit('change');
+  }
+
+  /** Records where `peer` answers; a move is a change (running downloads redial it there). */
+  locate(peer: PeerId, at: PeerReach): void {
+    const known = this.reachable.get(peer);
+    const next = { name: printable(at.name), address: at.address, ports: { ...at.ports } };
+    if (known && sameReach(known, next)) return;
+    this.reachable.set(peer, next);
+    if (this.byPeer.has(peer)) this.emit('change');
+  }
+
+  /** Where `peer` answers, as discovery last told catalog sync. */
+  reach(peer: PeerId): PeerReach | undefined {
+    const r = this.reachable.get(peer);
+    return r && { ...r, ports: { ...r.ports } };
   }
 
   /** The shape of `id` from its verified manifest: entries that disagree are conflicting from now on. */
@@ -142,6 +166,13 @@ export class Catalog extends EventEmitter {
     if (/^[0-9a-f]{4,64}$/.test(q)) return all.filter((f) => f.id.startsWith(q));
     return [];
   }
+}
+
+function sameReach(a: PeerReach, b: PeerReach): boolean {
+  const p = a.ports;
+  const q = b.ports;
+  return a.name === b.name && a.address === b.address && p.receiver === q.receiver && p.sender === q.sender &&
+    p.distributor === q.distributor && p.distributee === q.distributee;
 }
 
 function sameShape(a: FileShape, b: FileShape): boolean {

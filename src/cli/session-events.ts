@@ -3,7 +3,7 @@
 // structured download updates. Attaching also resumes the partial downloads left in the folder.
 import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
-import type { DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder } from '../transfer/transfer-service.js';
+import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { formatDone, formatDropped, formatStart, formatState } from './transfer-format.js';
 import { describeError } from '../errors.js';
 
@@ -17,16 +17,10 @@ export interface SessionLine {
   finished?: { name: string; size: number };
 }
 
-export type DownloadUpdate =
-  | { type: 'start'; start: DownloadStart }
-  /** `tick`: the periodic progress report; `state`: its state changed (connecting, running, waiting…). */
-  | { type: 'progress'; progress: DownloadProgress; via: 'tick' | 'state' }
-  /** Done or failed: it leaves the running list (its line follows). */
-  | { type: 'end'; id: string };
-
 export interface SessionSink {
   line(l: SessionLine): void;
-  download?(u: DownloadUpdate): void;
+  /** Every download event as the peer forwards it (the sink keeps what it shows). */
+  download?(e: DownloadEvent): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
 }
@@ -50,10 +44,6 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
   const warning = (text: string) => sink.line({ level: 'warning', text });
   /** Downloads that said they wait, until they run again. */
   const waiting = new Set<string>();
-  const end = (id: string) => {
-    waiting.delete(id);
-    sink.download?.({ type: 'end', id });
-  };
 
   const handlers: Array<[string, Listener]> = [];
   const on = <A extends unknown[]>(event: string, fn: (...args: A) => void) => {
@@ -75,26 +65,34 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
   on('catalog', () => sink.mesh?.());
   for (const p of peer.peers()) info(`peer up: ${p.name} ${p.address}`);
 
-  on('download:start', (s: DownloadStart) => {
-    sink.download?.({ type: 'start', start: s });
-    if (s.via === 'resume') info(formatStart(s));
-  });
-  on('download:progress', (p: DownloadProgress) => sink.download?.({ type: 'progress', progress: p, via: 'tick' }));
-  on('download:state', (p: DownloadProgress) => {
-    const line = formatState(p, waiting.has(p.id));
-    if (p.state === 'waiting') waiting.add(p.id);
-    else if (p.state === 'running') waiting.delete(p.id);
-    sink.download?.({ type: 'progress', progress: p, via: 'state' });
-    if (line) info(line);
-  });
-  on('download:dropped', (x: DroppedHolder) => warning(formatDropped(x)));
-  on('download:done', (s: DownloadSummary) => {
-    end(s.id);
-    sink.line({ level: 'success', text: formatDone(s, peer.dir), finished: { name: s.name, size: s.size } });
-  });
-  on('download:failed', (f: { id: string; name: string; error: string }) => {
-    end(f.id);
-    warning(`download ${f.name} failed: ${f.error}`);
+  on('download', (e: DownloadEvent) => {
+    // The sink first: a finished download leaves the bars before its line prints.
+    sink.download?.(e);
+    switch (e.type) {
+      case 'start':
+        if (e.start.via === 'resume') info(formatStart(e.start));
+        return;
+      case 'progress':
+        return;
+      case 'state': {
+        const p = e.progress;
+        const line = formatState(p, waiting.has(p.id));
+        if (p.state === 'waiting') waiting.add(p.id);
+        else if (p.state === 'running') waiting.delete(p.id);
+        if (line) info(line);
+        return;
+      }
+      case 'dropped':
+        return warning(formatDropped(e.dropped));
+      case 'done': {
+        const s = e.summary;
+        waiting.delete(s.id);
+        return sink.line({ level: 'success', text: formatDone(s, peer.dir), finished: { name: s.name, size: s.size } });
+      }
+      case 'failed':
+        waiting.delete(e.failure.id);
+        return warning(`download ${e.failure.name} failed: ${e.failure.error}`);
+    }
   });
 
   let closed = false;

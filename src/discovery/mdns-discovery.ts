@@ -49,6 +49,8 @@ export interface MdnsDiscoveryInit {
   addresses?: () => string[];
   /** How often expired peers are swept (default 500 ms). */
   expiryCheckMs?: number;
+  /** The table to feed (a peer's one table, which its owner sweeps); default: one of its own, swept here. */
+  table?: PeerTable;
 }
 
 export interface MdnsDiscoveryEvents {
@@ -61,7 +63,8 @@ export interface MdnsDiscoveryEvents {
 type Mdns = ReturnType<typeof makeMdns>;
 
 export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
-  readonly table = new PeerTable();
+  readonly table: PeerTable;
+  private readonly sweeps: boolean;
   readonly ttlSec: number;
   readonly announceIntervalMs: number;
   private self: SelfInfo;
@@ -88,6 +91,8 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
       throw new LanmeshError('BAD_CONFIG', `catalog revision must be a non-negative integer, got ${rev}`);
     }
     this.self = { ...init.self, ports: { ...init.self.ports } };
+    this.table = init.table ?? new PeerTable();
+    this.sweeps = init.table === undefined;
     this.ttlSec = init.ttlSec ?? DEFAULT_TTL_SEC;
     if (!Number.isInteger(this.ttlSec) || this.ttlSec < 1 || this.ttlSec > 3600) {
       throw new LanmeshError('BAD_CONFIG', `mdns ttlSec must be an integer 1..3600, got ${init.ttlSec}`);
@@ -177,7 +182,7 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
     for (const ms of STARTUP_ANNOUNCE_MS) this.timers.later(ms, () => this.announce());
     this.timers.every(this.announceIntervalMs, () => this.announce());
-    this.timers.every(this.expiryCheckMs, () => this.table.expire());
+    if (this.sweeps) this.timers.every(this.expiryCheckMs, () => this.table.expire());
   }
 
   private async shutdown(goodbye: boolean): Promise<void> {

@@ -72,3 +72,22 @@ export interface DownloadStart {
   /** command: asked for now; resume: picked up again at start. */
   via: 'command' | 'resume';
 }
+
+export interface DownloadFailure {
+  id: FileId;
+  name: string;
+  error: string;
+}
+
+/**
+ * Everything a download reports, as one union: built once by the transfer service, forwarded once by
+ * the peer (`download` event), read by both front ends through the session layer.
+ * progress: the periodic report (≤ 1/s while bytes move); state: its state changed.
+ */
+export type DownloadEvent =
+  | { type: 'start'; start: DownloadStart }
+  | { type: 'progress'; progress: DownloadProgress }
+  | { type: 'state'; progress: DownloadProgress }
+  | { type: 'dropped'; dropped: DroppedHolder }
+  | { type: 'done'; summary: DownloadSummary }
+  | { type: 'failed'; failure: DownloadFailure };

@@ -19,7 +19,7 @@ import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
 import { chosenName, resolveFile } from './resolve.js';
 import { shareFile } from './share.js';
-import type { DownloadProgress, DownloadStart, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
+import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
@@ -27,6 +27,8 @@ export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holder
 export interface TransferInit {
   store: LocalStore;
   peerId: PeerId;
+  /** The mesh view: holders, and where each answers (Catalog.reach). */
+  catalog: Catalog;
   onWarning: (msg: string) => void;
   /** Chunk uploads at once (default 8). */
   uploadSlots?: number;
@@ -40,22 +42,8 @@ export interface TransferInit {
 export interface TransferEvents {
   /** What this peer offers changed (partial download progress): publish the catalog again. */
   change: [];
-  'download:start': [DownloadStart];
-  'download:progress': [DownloadProgress];
-  'download:state': [DownloadProgress];
-  'download:dropped': [DroppedHolder];
-  'download:done': [DownloadSummary];
-  'download:failed': [{ id: FileId; name: string; error: string }];
-}
-
-/** The download events the peer re-emits (for line mode and the UI). */
-export const DOWNLOAD_EVENTS = [
-  'download:start', 'download:progress', 'download:state', 'download:dropped', 'download:done', 'download:failed',
-] as const;
-
-interface Attachment {
-  catalog: Catalog;
-  lookup: PeerLookup;
+  /** Every download report, one union (the peer forwards it as is). */
+  download: [DownloadEvent];
 }
 
 export class TransferService extends EventEmitter<TransferEvents> {
@@ -63,13 +51,17 @@ export class TransferService extends EventEmitter<TransferEvents> {
   readonly tokens = new TokenTable();
   readonly uploads: UploadManager;
   private receiver: ReceiverPort | undefined;
-  private env: Attachment | undefined;
+  private readonly catalog: Catalog;
+  private readonly lookup: PeerLookup;
   private readonly downloads = new Map<FileId, Download>();
   private readonly starting = new Set<FileId>();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
     super();
+    this.catalog = init.catalog;
+    this.lookup = (pid) => init.catalog.reach(pid);
+    this.catalog.on('change', this.onCatalog);
     this.source = new SeedSource(init.store, init.peerId);
     this.source.on('change', () => this.emit('change'));
     this.uploads = new UploadManager({
@@ -102,16 +94,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return this.receiver;
   }
 
-  /** Once the catalog and discovery run: holders come from them. */
-  attach(env: Attachment): void {
-    this.env = env;
-    env.catalog.on('change', this.onCatalog);
-  }
-
   /** Start (or resume) downloading what `query` names; progress and the end come as events. */
   async download(query: string): Promise<DownloadStart> {
-    const { catalog } = this.attached();
-    const file = resolveFile(catalog, query);
+    this.refuseClosed();
+    const file = resolveFile(this.catalog, query);
     this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
     try {
@@ -138,8 +124,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   where(query: string): WhereReport {
-    const { catalog, lookup } = this.attached();
-    return whereIs(resolveFile(catalog, query), lookup);
+    this.refuseClosed();
+    return whereIs(resolveFile(this.catalog, query), this.lookup);
   }
 
   share(path: string, cwd?: string): Promise<{ file: LocalFile; copied: boolean }> {
@@ -163,7 +149,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.env?.catalog.off('change', this.onCatalog);
+    this.catalog.off('change', this.onCatalog);
     this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
@@ -171,9 +157,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
     await this.receiver?.close();
   }
 
-  private attached(): Attachment {
-    if (!this.env || this.closed) throw new LanmeshError('IO', 'transfers are not running');
-    return this.env;
+  private refuseClosed(): void {
+    if (this.closed) throw new LanmeshError('IO', 'transfers are not running');
   }
 
   /**
@@ -181,7 +166,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
    * via 'resume'). Called by the front end once it listens to the events. Idempotent.
    */
   async resumePartials(): Promise<void> {
-    this.attached();
+    this.refuseClosed();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
       const id = info.manifest.id;
@@ -218,7 +203,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       throw e;
     }
     // The manifest is verified against the id: catalog entries that disagree with it stop counting.
-    this.env?.catalog.confirm(manifest.id, manifest);
+    this.catalog.confirm(manifest.id, manifest);
     const d = new Download({
       partial: pd,
       downloadsDir: join(store.dir, 'downloads'),
@@ -233,12 +218,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.downloads.set(d.id, d);
     this.source.addPartial(pd);
     const name = manifest.name;
-    d.on('progress', (p) => this.emit('download:progress', p));
-    d.on('state', (_s: DownloadState, p) => this.emit('download:state', p));
-    d.on('dropped', (x) => this.emit('download:dropped', x));
+    d.on('progress', (progress) => this.emit('download', { type: 'progress', progress }));
+    d.on('state', (_s, progress) => this.emit('download', { type: 'state', progress }));
+    d.on('dropped', (dropped) => this.emit('download', { type: 'dropped', dropped }));
     d.on('failed', (err) => {
       this.forget(d);
-      this.emit('download:failed', { id: d.id, name, error: describeError(err) });
+      this.emit('download', { type: 'failed', failure: { id: d.id, name, error: describeError(err) } });
     });
     d.on('done', (summary) => void this.completed(d, summary));
     const holders = this.holders(this.meshFile(d.id), manifest);
@@ -251,7 +236,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       holders: holders.length,
       via,
     };
-    this.emit('download:start', start);
+    this.emit('download', { type: 'start', start });
     d.setHolders(holders);
     return start;
   }
@@ -264,7 +249,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     }
     // Only now: until the store holds the file, `download` again must see it as still running.
     this.forget(d);
-    this.emit('download:done', summary);
+    this.emit('download', { type: 'done', summary });
   }
 
   private forget(d: Download): void {
@@ -273,13 +258,13 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
-    return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning, manifest) : [];
+    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest);
   }
 
   /** A catalog listener: whatever the network said, nothing may throw out of it. */
   private readonly onCatalog = (): void => {
-    if (this.downloads.size === 0 || !this.env || this.closed) return;
-    const files = new Map(this.env.catalog.files().map((f) => [f.id, f]));
+    if (this.downloads.size === 0 || this.closed) return;
+    const files = new Map(this.catalog.files().map((f) => [f.id, f]));
     for (const d of this.downloads.values()) {
       try {
         d.setHolders(this.holders(files.get(d.id), d.manifest));
@@ -290,7 +275,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   };
 
   private meshFile(id: FileId): MeshFile | undefined {
-    return this.env?.catalog.files().find((f) => f.id === id);
+    return this.catalog.files().find((f) => f.id === id);
   }
 
 }

@@ -15,7 +15,7 @@ import { MAX_REQUEST_FRAME } from '../../src/wire/frame.js';
 import { PRE_HELLO_MAX_FRAME } from '../../src/transfer/receiver.js';
 import { asPeerId, type FileId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
-import { CS, HOST, sha, makeNode, wire, done, withNodes } from '../support/transfer-nodes.js';
+import { CS, HOST, sha, makeNode, wire, done, withNodes, nextDownload } from '../support/transfer-nodes.js';
 
 test('a file held by two seeders comes from both, verified, into downloads/; then it is seeded', withTimeout(20000, async () => {
   await withNodes(async (root) => {
@@ -62,10 +62,10 @@ test('a seeder that sends corrupt chunks is dropped and named; the file is still
     const c = await makeNode(root, 'c');
     try {
       await wire([good, bad, c]);
-      const dropped = once(c.transfer, 'download:dropped');
+      const dropped = nextDownload(c.transfer, 'dropped');
       const finished = done(c);
       await c.transfer.download('f.bin');
-      const [d] = await dropped;
+      const d = (await dropped).dropped;
       assert.is(d.name, 'bad');
       assert.match(d.reason, /failed verification/);
       const s = await finished;
