@@ -3,10 +3,10 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Peer } from '../peer.js';
-import { execute } from './commands.js';
+import { execute } from '../session/commands.js';
 import { describeError } from '../errors.js';
-import { formatProgress } from './transfer-format.js';
-import { attachSession, type SessionLine } from './session-events.js';
+import { formatProgress } from '../session/text.js';
+import { attachSession, type SessionLine } from '../session/events.js';
 import type { DownloadEvent } from '../transfer/transfer-service.js';
 
 export interface LineModeIO {

@@ -4,7 +4,7 @@ import type { MeshFile } from '../catalog/catalog.js';
 import type { PeerView } from '../peer.js';
 import type { PortSet } from '../types.js';
 import type { DownloadSummary, WhereReport } from '../transfer/transfer-service.js';
-import { chunkRanges } from './transfer-format.js';
+import { chunkRanges } from '../session/text.js';
 import { LanmeshError } from '../errors.js';
 
 export interface SelfJson {

@@ -8,11 +8,11 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Peer, type PeerInit } from '../peer.js';
 import { parsePeerConfig } from '../config.js';
-import { execute } from './commands.js';
+import { execute } from '../session/commands.js';
 import { settle, until } from './settle.js';
 import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-shot-json.js';
 import { downloadOnce, placeFile } from './one-shot-download.js';
-import { formatDone } from './transfer-format.js';
+import { formatDone } from '../session/text.js';
 import { isInside } from '../store/safe-path.js';
 import { LanmeshError, describeError } from '../errors.js';
 

@@ -13,7 +13,7 @@ import { Transfers, transfersRows } from './Transfers.js';
 import { Prompt } from './Prompt.js';
 import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
 import { describeError } from '../errors.js';
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from '../session/text.js';
 import { bar } from './format-transfer.js';
 
 export interface AppProps {

@@ -1,5 +1,5 @@
 // Running downloads as the UI shows them, fed by the session's structured download updates
-// (src/cli/session-events.ts, which also words their notices). A finished download leaves the list.
+// (src/session/events.ts, which also words their notices). A finished download leaves the list.
 import type { DownloadEvent, DownloadProgress } from '../transfer/transfer-service.js';
 import type { DownloadPhase, DownloadView } from './use-peer-state.js';
 

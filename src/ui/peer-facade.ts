@@ -2,8 +2,8 @@
 // resumes partial downloads), keeps one snapshot (rebuilt lazily after a change) and runs commands
 // through the shared command layer. Owns no sockets.
 import type { Peer } from '../peer.js';
-import { COMMANDS, execute, type Command, type CommandOutput } from '../cli/commands.js';
-import { attachSession } from '../cli/session-events.js';
+import { COMMANDS, execute, type Command, type CommandOutput } from '../session/commands.js';
+import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState } from './use-peer-state.js';
 import { DownloadTracker } from './download-tracker.js';

@@ -2,7 +2,7 @@
 // that re-renders on its changes at most once per throttle window, so ten events a second never flicker.
 import { useEffect, useState } from 'react';
 import type { PeerView } from '../peer.js';
-import type { CommandOutput } from '../cli/commands.js';
+import type { CommandOutput } from '../session/commands.js';
 import type { PortSet } from '../types.js';
 
 export interface SelfView {

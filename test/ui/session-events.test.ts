@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
-import { attachSession, type SessionLine, type SessionPeer } from '../../src/cli/session-events.js';
+import { attachSession, type SessionLine, type SessionPeer } from '../../src/session/events.js';
 import type { DownloadEvent, DownloadProgress, DownloadSummary } from '../../src/transfer/transfer-service.js';
 import { asFileId, asPeerId } from '../../src/types.js';
 import { withTimeout } from '../support/with-timeout.js';

@@ -1,7 +1,7 @@
 // A stand-in for the peer facade, backed by a plain EventEmitter: tests set its state and script its
 // command answers; the components cannot tell it from the real one (they only ever see the facade).
 import { EventEmitter } from 'node:events';
-import type { CommandOutput } from '../../../src/cli/commands.js';
+import type { CommandOutput } from '../../../src/session/commands.js';
 import type { DownloadView, Notice, PeerFacade, PeerState } from '../../../src/ui/use-peer-state.js';
 import type { PeerView } from '../../../src/peer.js';
 import { asPeerId } from '../../../src/types.js';

@@ -4,7 +4,7 @@
 import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
 import type { DownloadEvent } from '../transfer/transfer-service.js';
-import { formatDone, formatDropped, formatStart, formatState } from './transfer-format.js';
+import { formatDone, formatDropped, formatStart, formatState } from './text.js';
 import { describeError } from '../errors.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';

@@ -1,31 +1,11 @@
-// The command layer: every user command, once, for line mode and the terminal UI alike.
-// A command returns the lines to show; a thrown error becomes one "error: …" line.
-import type { Peer } from '../peer.js';
+// The mesh commands (list, peers, download, downloads, where, share, exit): each reads the peer and
+// returns the lines to show; a thrown error becomes one "error: …" line in either front end.
 import type { MeshFile } from '../catalog/catalog.js';
-import { formatBytes, plural, table } from './format.js';
-import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
+import type { Command } from './command-types.js';
+import { formatBytes, formatProgress, formatStart, formatWhere, plural, table } from './text.js';
 import { LanmeshError } from '../errors.js';
-import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
 
-export interface CommandContext {
-  peer: Peer;
-}
-
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** `rest` is the line after the command word, trimmed (file names may contain spaces). */
-  run(ctx: CommandContext, rest: string): Promise<CommandOutput> | CommandOutput;
-}
-
-export interface CommandOutput {
-  lines: string[];
-  /** The user asked to leave. */
-  exit?: boolean;
-}
-
-const peersCommand: Command = {
+export const peersCommand: Command = {
   name: 'peers',
   usage: 'peers',
   summary: 'other peers on the mesh: name, address, the four ports, number of files',
@@ -42,7 +22,7 @@ const peersCommand: Command = {
   },
 };
 
-const listCommand: Command = {
+export const listCommand: Command = {
   name: 'list',
   usage: 'list',
   summary: 'every file on the mesh with size and holders (* = this peer has it)',
@@ -59,7 +39,7 @@ const listCommand: Command = {
   },
 };
 
-const downloadCommand: Command = {
+export const downloadCommand: Command = {
   name: 'download',
   usage: 'download <name | id>',
   summary: 'fetch a file from every peer that holds it, verified chunk by chunk, into downloads/',
@@ -68,7 +48,7 @@ const downloadCommand: Command = {
   },
 };
 
-const downloadsCommand: Command = {
+export const downloadsCommand: Command = {
   name: 'downloads',
   usage: 'downloads',
   summary: 'downloads in progress',
@@ -78,7 +58,7 @@ const downloadsCommand: Command = {
   },
 };
 
-const whereCommand: Command = {
+export const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',
   summary: 'every holder of a file and which chunks each has',
@@ -87,7 +67,7 @@ const whereCommand: Command = {
   },
 };
 
-const shareCommand: Command = {
+export const shareCommand: Command = {
   name: 'share',
   usage: 'share <path>',
   summary: 'copy a file into shared/ and offer it at once',
@@ -100,16 +80,7 @@ const shareCommand: Command = {
   },
 };
 
-const helpCommand: Command = {
-  name: 'help',
-  usage: 'help',
-  summary: 'this list',
-  run(ctx) {
-    return { lines: table([...COMMANDS.map((c) => [c.usage, c.summary]), ...indexHelpRows(ctx)]) };
-  },
-};
-
-const exitCommand: Command = {
+export const exitCommand: Command = {
   name: 'exit',
   usage: 'exit',
   summary: 'leave the mesh (the others are told at once)',
@@ -118,28 +89,7 @@ const exitCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
-];
-
 function displayName(f: MeshFile): string {
   const [first, ...others] = f.names;
   return others.length ? `${first} (also: ${others.join(', ')})` : first!;
-}
-
-/** Runs one input line. Unknown commands and bad arguments throw a LanmeshError. */
-export async function execute(ctx: CommandContext, line: string, commands = COMMANDS): Promise<CommandOutput> {
-  const trimmed = line.trim();
-  if (!trimmed) return { lines: [] };
-  const space = trimmed.search(/\s/);
-  const word = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
-  const rest = space < 0 ? '' : unquote(trimmed.slice(space + 1).trim());
-  const cmd = commands.find((c) => c.name === word);
-  if (!cmd) throw new LanmeshError('BAD_COMMAND', `unknown command '${word}' (type help)`);
-  return cmd.run(ctx, rest);
-}
-
-function unquote(s: string): string {
-  const m = /^(["'])(.*)\1$/.exec(s);
-  return m ? m[2]! : s;
 }
