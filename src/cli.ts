@@ -3,6 +3,7 @@
 // stdout a TTY) or line mode; `lanmesh list|peers|where|download` run one command and exit;
 // `lanmesh index-server` runs the P2P-CI/1.0 index.
 // Start-up errors are one line on stderr and a non-zero exit, with nothing left bound.
+import './no-color.js';
 import meow from 'meow';
 import { Peer } from './peer.js';
 import { parsePeerConfig } from './config.js';

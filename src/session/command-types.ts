@@ -9,6 +9,10 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
+  /** Other words that run it (`quit` for `exit`). */
+  aliases?: string[];
+  /** Words after the command are an error unless it takes an argument (as in one-shot mode). */
+  takesArgument?: boolean;
   /** `rest` is the line after the command word, trimmed (file names may contain spaces). */
   run(ctx: CommandContext, rest: string): Promise<CommandOutput> | CommandOutput;
 }

@@ -30,8 +30,9 @@ export async function execute(ctx: CommandContext, line: string, commands = COMM
   const space = trimmed.search(/\s/);
   const word = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
   const rest = space < 0 ? '' : unquote(trimmed.slice(space + 1).trim());
-  const cmd = commands.find((c) => c.name === word);
+  const cmd = commands.find((c) => c.name === word || c.aliases?.includes(word));
   if (!cmd) throw new LanmeshError('BAD_COMMAND', `unknown command '${word}' (type help)`);
+  if (rest && !cmd.takesArgument) throw new LanmeshError('BAD_COMMAND', `'${cmd.name}' takes no arguments (usage: ${cmd.usage})`);
   return cmd.run(ctx, rest);
 }
 

@@ -42,6 +42,7 @@ export const listCommand: Command = {
 export const downloadCommand: Command = {
   name: 'download',
   usage: 'download <name | id>',
+  takesArgument: true,
   summary: 'fetch a file from every peer that holds it, verified chunk by chunk, into downloads/',
   async run({ peer }, rest) {
     return { lines: [formatStart(await peer.download(rest))] };
@@ -61,6 +62,7 @@ export const downloadsCommand: Command = {
 export const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',
+  takesArgument: true,
   summary: 'every holder of a file and which chunks each has',
   run({ peer }, rest) {
     return { lines: formatWhere(peer.where(rest)) };
@@ -70,6 +72,7 @@ export const whereCommand: Command = {
 export const shareCommand: Command = {
   name: 'share',
   usage: 'share <path>',
+  takesArgument: true,
   summary: 'copy a file into shared/ and offer it at once',
   async run({ peer }, rest) {
     if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file');
@@ -83,6 +86,7 @@ export const shareCommand: Command = {
 export const exitCommand: Command = {
   name: 'exit',
   usage: 'exit',
+  aliases: ['quit'],
   summary: 'leave the mesh (the others are told at once)',
   run() {
     return { lines: [], exit: true };

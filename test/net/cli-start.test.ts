@@ -111,6 +111,21 @@ if (isIsolatedNetwork()) {
       await tmp.remove();
     }
   }));
+
+  test('line mode: words after a command that takes none are an error; quit leaves like exit', withTimeout(30_000, async () => {
+    const tmp = await makeTmpDir();
+    const peer = await startPeer({ dir: tmp.path, port: await freePortRange(4, '0.0.0.0'), name: 'words' });
+    try {
+      assert.equal(await peer.command('list everything'), ["error: 'list' takes no arguments (usage: list)"]);
+      assert.equal(await peer.command('peers x'), ["error: 'peers' takes no arguments (usage: peers)"]);
+      assert.match((await peer.command('list'))[0]!, /^0 files on the mesh$/);
+      await peer.command('quit').catch(() => undefined);
+      assert.is((await peer.exited).code, 0);
+    } finally {
+      await peer.close();
+      await tmp.remove();
+    }
+  }));
 } else {
   console.log('SKIP folder-in-use test: not in an isolated network namespace');
 }
