@@ -15,7 +15,7 @@ import { describeError } from './errors.js';
 
 const HELP =   `
   Usage
-    $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--no-tui]
+    $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--peer <host>:<port>]… [--no-tui]
     $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--advertise-host <name>] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
@@ -36,6 +36,8 @@ const HELP =   `
     -t, --transfer-port  Receiver port T; the peer binds T, T+1, T+2 and T+3
     --dir                The peer's folder (default: the current folder)
     --name               The name other peers see (default: the folder's name)
+    --peer               A peer mDNS cannot reach, HOST:PORT (PORT = its -t); repeatable.
+                         Also read from .lanmesh/peers.txt and LANMESH_PEERS (comma-separated)
     --no-tui             Plain line mode even on a terminal (always on when piped)
     --json               One-shot commands: print JSON (see the README)
     --wait               One-shot commands: seconds to let discovery settle (default 1.5)
@@ -50,7 +52,7 @@ const HELP =   `
     -v, --version        Show the version
 
   Commands (typed once it runs)
-    list, peers, download, downloads, where, share, help, exit
+    list, peers, download, downloads, where, share, add-peer, forget-peer, doctor, help, exit
 
   Examples
     $ cd peer1 && npx lanmesh -t 9001
@@ -70,6 +72,7 @@ const MEOW_OPTIONS = {
       transferPort: { type: 'number', shortFlag: 't' },
       dir: { type: 'string' },
       name: { type: 'string' },
+      peer: { type: 'string', isMultiple: true },
       tui: { type: 'boolean', default: true },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
@@ -89,7 +92,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
     if (indexFlag) fail(`--${indexFlag} does not go with a one-shot command`);
     if (!isOneShotCommand(command)) fail(`unknown command '${command}' (see lanmesh --help)`);
     const code = await withInterrupt((signal) =>
-      runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal }),
+      runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal, env: process.env }),
     );
     process.stdout.write('', () => process.exit(code));
     return;
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
   let init;
   try {
     const { index, mdns } = parseIndexConfig(cli.flags, extraRfcs);
-    init = { ...parsePeerConfig(cli.flags, process.cwd()), index, mdns };
+    init = { ...parsePeerConfig(cli.flags, process.cwd(), process.env), index, mdns };
   } catch (err) {
     fail(describeError(err));
   }

@@ -7,6 +7,9 @@ import { LocalStore, type LocalFile } from './store/local-store.js';
 import { loadOrCreatePeerId } from './store/peer-id.js';
 import { MdnsDiscovery } from './discovery/mdns-discovery.js';
 import { PeerTable, type RemotePeer } from './discovery/peer-table.js';
+import { StaticPeers, type StaticTargetView } from './discovery/static-peers.js';
+import { mergeEntries, parseStaticEntry, type StaticEntry } from './discovery/static-list.js';
+import { readPeersFile } from './discovery/peers-file.js';
 import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
@@ -36,7 +39,12 @@ export interface PeerInit {
     mdns?: { multicast?: boolean; ip?: string; port?: number; interface?: string };
     /** How often the peer table drops peers whose records ran out (default 500 ms). */
     sweepMs?: number;
+    /** Static peers: probe period and how long one answer keeps a peer (defaults 4 s, 12 s). */
+    probeMs?: number;
+    staticTtlMs?: number;
   };
+  /** Peers to probe over TCP (`--peer`, LANMESH_PEERS); `.lanmesh/peers.txt` is added at start. */
+  staticPeers?: StaticEntry[];
   /** false: start no mDNS discovery. Default true. */
   mdns?: boolean;
   /** P2P-CI index mode: register RFC files with this index server and serve GET on the sender port. */
@@ -50,6 +58,8 @@ export interface PeerView {
   ports: PortSet;
   /** Undefined until its catalog arrived. */
   files: number | undefined;
+  /** Found (also) by a static entry's hello probe, not only by mDNS. */
+  static: boolean;
 }
 
 const DEFAULT_SWEEP_MS = 500;
@@ -63,6 +73,7 @@ export class Peer extends EventEmitter {
   private readonly compat: IndexMode | undefined;
   private readonly ports4: [BoundPort, BoundPort, BoundPort, BoundPort];
   private readonly mdns: LateService<MdnsDiscovery> | undefined;
+  private readonly statics: StaticPeers;
   private readonly indexer: Indexer;
   /** In start order. */
   readonly services: readonly Service[];
@@ -74,6 +85,7 @@ export class Peer extends EventEmitter {
     readonly name: string,
     private readonly store: LocalStore,
     init: PeerInit,
+    staticEntries: StaticEntry[],
   ) {
     super();
     const warn = (m: string) => this.warn(m);
@@ -87,13 +99,22 @@ export class Peer extends EventEmitter {
       ...init.index, dir: store.dir, files: () => store.files(), onWarning: warn, onNotice: (m) => this.emit('notice', m),
     });
     this.compat = compat;
+    this.statics = new StaticPeers({
+      table: this.table,
+      self: () => ({ id, name, ports: this.ports, rev: transfer.source.revision() }),
+      entries: staticEntries,
+      onWarning: warn,
+      probeMs: init.discovery?.probeMs,
+      ttlMs: init.discovery?.staticTtlMs,
+    });
+    const statics = this.statics;
     this.ports4 = [
       new BoundPort('receiver', async () => {
         const receiver = await transfer.listen(at(0), host);
         return { port: receiver.port, close: () => transfer.close() };
       }),
       new BoundPort('sender', () => SenderPort.start({
-        port: at(1), host, source: transfer.source, handlers: transfer.senderHandlers, onWarning: warn,
+        port: at(1), host, source: transfer.source, handlers: [...transfer.senderHandlers, statics.handler], onWarning: warn,
         onP2pci: compat && ((s, first) => compat.serve(s, first)),
       })),
       new BoundPort('distributor', () => StubPort.start(at(2), host, 'distributor')),
@@ -147,7 +168,7 @@ export class Peer extends EventEmitter {
       }, () => clearInterval(sweep)),
     ];
     if (this.mdns) services.push(this.mdns);
-    services.push(this.indexer);
+    services.push(statics, this.indexer);
     if (compat) {
       services.push(service('index-mode', async () => {
         // Index mode registers what the folder holds, so it waits for the first index.
@@ -164,7 +185,8 @@ export class Peer extends EventEmitter {
     const name = (init.name ?? basename(dir)).trim() || 'lanmesh';
     const store = await LocalStore.open({ dir, chunkSize: init.chunkSize });
     try {
-      const peer = new Peer(await loadOrCreatePeerId(dir), name, store, init);
+      const entries = mergeEntries(init.staticPeers ?? [], await readPeersFile(dir));
+      const peer = new Peer(await loadOrCreatePeerId(dir), name, store, init, entries);
       peer.started = await startAll(peer.services, (m) => peer.warn(m));
       return peer;
     } catch (err) {
@@ -204,12 +226,29 @@ export class Peer extends EventEmitter {
   peers(): PeerView[] {
     return this.table
       .list()
-      .map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id) }))
+      .map((p) => ({
+        id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id), static: this.statics.isStatic(p.id),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   files(): MeshFile[] {
     return this.catalog.files();
+  }
+
+  /** `add-peer HOST:PORT`: probe that peer from now on (not written to peers.txt). */
+  addPeer(text: string): StaticTargetView {
+    return this.statics.add(parseStaticEntry(text, 'add-peer'));
+  }
+
+  /** `forget-peer HOST:PORT | name | id`: stop probing it; returns what was forgotten. */
+  forgetPeer(word: string): StaticTargetView[] {
+    return this.statics.forget(word);
+  }
+
+  /** The static entries and learned targets, with their last probe's result. */
+  staticPeers(): StaticTargetView[] {
+    return this.statics.list();
   }
 
   /** P2P-CI index mode, when started with `index`. */

@@ -32,6 +32,7 @@ export interface OneShotFlags {
   transferPort?: number;
   dir?: string;
   name?: string;
+  peer?: string[];
   json?: boolean;
   wait?: number;
   out?: string;
@@ -46,6 +47,8 @@ export interface OneShotInit {
   stderr: Writable;
   /** Aborted on SIGINT/SIGTERM, with the signal's name as its reason. */
   signal?: AbortSignal;
+  /** Where LANMESH_PEERS is read (default: none). */
+  env?: Record<string, string | undefined>;
 }
 
 /** The exit status after an interrupt, as a shell reports it: 128 + the signal's number (130 for SIGINT). */
@@ -98,8 +101,9 @@ async function plan(o: OneShotInit): Promise<Plan> {
   }
   try {
     const init = parsePeerConfig(
-      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}` },
+      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}`, peer: flags.peer },
       o.cwd,
+      o.env,
     );
     return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, outDir };
   } catch (err) {

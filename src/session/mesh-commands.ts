@@ -8,7 +8,7 @@ import { LanmeshError } from '../errors.js';
 export const peersCommand: Command = {
   name: 'peers',
   usage: 'peers',
-  summary: 'other peers on the mesh: name, address, the four ports, number of files',
+  summary: 'other peers on the mesh: name, address, the four ports, number of files (static: found by --peer / hello)',
   run({ peer }) {
     const peers = peer.peers();
     const rows = peers.map((p) => [
@@ -16,7 +16,7 @@ export const peersCommand: Command = {
       p.address,
       `ports ${p.ports.receiver},${p.ports.sender},${p.ports.distributor},${p.ports.distributee}`,
       `files ${p.files ?? '?'}`,
-      `id ${p.id}`,
+      `id ${p.id}${p.static ? ' static' : ''}`,
     ]);
     return { lines: [plural(peers.length, 'peer'), ...table(rows)] };
   },

@@ -5,6 +5,9 @@ import { FILE_ID_RE, PEER_ID_RE } from '../types.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
 import { MAX_CHUNK_DATA } from './frame.js';
+import { validateHelloGet, validateHelloOk, type HelloGet, type HelloMsg } from './hello.js';
+
+export type { HelloGet, HelloMsg, HelloPeer, HelloSelf } from './hello.js';
 
 /** Files in one catalog message (a page: the sender cuts pages well under MAX_CONTROL). */
 export const MAX_CATALOG_FILES = 100_000;
@@ -62,6 +65,7 @@ export interface Exchanges {
   'chunks.get': { request: ChunksGet; response: ChunksOk };
   'push.offer': { request: PushOffer; response: PushOk };
   'plan.get': { request: PlanGet; response: PlanMsg };
+  hello: { request: HelloGet; response: HelloMsg };
 }
 export type RequestType = keyof Exchanges;
 export type RequestMessage = Exchanges[RequestType]['request'];
@@ -74,6 +78,7 @@ export const RESPONSE_TYPE: { readonly [K in RequestType]: Exchanges[K]['respons
   'chunks.get': 'chunks.ok',
   'push.offer': 'push.ok',
   'plan.get': 'plan',
+  hello: 'hello.ok',
 };
 
 export function isRequest(m: ControlMessage): m is RequestMessage {
@@ -164,6 +169,10 @@ export function validateControl(value: unknown): ControlMessage {
       });
       return { t, rid: rid(), id: fileId(m, 'id'), shares };
     }
+    case 'hello':
+      return validateHelloGet(m, rid());
+    case 'hello.ok':
+      return validateHelloOk(m, rid());
     default:
       throw new LanmeshError('BAD_MESSAGE', `unknown message type ${JSON.stringify(t)}`);
   }

@@ -20,6 +20,7 @@ export function peerView(name: string, n: number, files?: number): PeerView {
     address: `10.77.0.${n}`,
     ports: { receiver: 9000 + n * 10 + 1, sender: 9000 + n * 10 + 2, distributor: 9000 + n * 10 + 3, distributee: 9000 + n * 10 + 4 },
     files,
+    static: false,
   };
 }
 
