@@ -11,6 +11,7 @@ import { runLineMode } from './cli/line-mode.js';
 import { interruptedExit, isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
 import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
 import { runIndexServer } from './cli/index-server-cmd.js';
+import { runDoctorCommand } from './cli/doctor-cmd.js';
 import { describeError } from './errors.js';
 
 const HELP =   `
@@ -19,6 +20,7 @@ const HELP =   `
     $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--advertise-host <name>] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
+    $ lanmesh doctor [-t <port>] [--peer <host>:<port>]… [--dir <folder>]
 
   Starts a peer on <folder> (default: the current folder). It offers the files in
   <folder>/shared and <folder>/downloads, and finds the other peers on the LAN by itself.
@@ -31,6 +33,9 @@ const HELP =   `
   (rfc<n>.txt, <n><title>.txt) with a P2P-CI index server and serves GET on T+1;
   then list shows the index and download <RFC number> fetches over P2P-CI.
   index-server runs such an index (many peers; each one's records go when it leaves).
+
+  doctor checks why peers may not see each other (interfaces, UDP 5353, the ports,
+  multicast, mDNS answers, each --peer) and says what to try; exit 1 if a check failed.
 
   Options
     -t, --transfer-port  Receiver port T; the peer binds T, T+1, T+2 and T+3
@@ -61,6 +66,8 @@ const HELP =   `
     $ npx lanmesh list --json
     $ npx lanmesh download notes.txt --out /tmp
     $ npx lanmesh index-server
+    $ npx lanmesh -t 9001 --peer 192.168.2.10:9001
+    $ npx lanmesh doctor -t 9001
     $ npx lanmesh -t 9001 --dir peer1 --index 127.0.0.1 --no-mdns
 `;
 
@@ -108,6 +115,11 @@ async function main(): Promise<void> {
   const [command, ...args] = words;
   if (command === 'index-server') {
     await indexServer(args);
+    return;
+  }
+  if (command === 'doctor') {
+    const code = await runDoctorCommand({ flags: cli.flags, args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+    process.stdout.write('', () => process.exit(code));
     return;
   }
   if (command !== undefined) {

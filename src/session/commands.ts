@@ -3,7 +3,7 @@ import type { Command, CommandContext, CommandOutput } from './command-types.js'
 import {
   downloadCommand, downloadsCommand, exitCommand, listCommand, peersCommand, shareCommand, whereCommand,
 } from './mesh-commands.js';
-import { addPeerCommand, forgetPeerCommand } from './peer-commands.js';
+import { addPeerCommand, doctorCommand, forgetPeerCommand } from './peer-commands.js';
 import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
 import { table } from './text.js';
 import { LanmeshError } from '../errors.js';
@@ -21,7 +21,7 @@ const helpCommand: Command = {
 
 export const COMMANDS: Command[] = [
   withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand,
-  addPeerCommand, forgetPeerCommand, helpCommand, exitCommand,
+  addPeerCommand, forgetPeerCommand, doctorCommand, helpCommand, exitCommand,
 ];
 
 /** Runs one input line. Unknown commands and bad arguments throw a LanmeshError. */

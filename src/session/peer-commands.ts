@@ -1,6 +1,7 @@
-// Commands about how peers are found: add-peer and forget-peer (static peers, probed over TCP).
+// Commands about how peers are found: add-peer and forget-peer (static peers, probed over TCP), doctor.
 import type { Command } from './command-types.js';
 import { LanmeshError } from '../errors.js';
+import { formatDoctor, runDoctor } from '../doctor/doctor.js';
 
 export const addPeerCommand: Command = {
   name: 'add-peer',
@@ -24,5 +25,19 @@ export const forgetPeerCommand: Command = {
     const gone = peer.forgetPeer(rest);
     if (gone.length === 0) throw new LanmeshError('NOT_FOUND', `no static peer '${rest}' (see peers)`);
     return { lines: gone.map((t) => `forgot static peer ${t.host}:${t.port}`) };
+  },
+};
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  usage: 'doctor',
+  summary: 'why don\'t I see peers? checks multicast, mDNS answers and each static peer (about 3 s)',
+  async run({ peer }) {
+    const p = peer.ports;
+    const report = await runDoctor({
+      running: { id: peer.id, ports: `TCP ${p.receiver},${p.sender},${p.distributor},${p.distributee}` },
+      staticPeers: peer.staticPeers().filter((t) => t.configured).map((t) => ({ host: t.host, port: t.port })),
+    });
+    return { lines: formatDoctor(report) };
   },
 };
