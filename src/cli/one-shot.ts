@@ -14,6 +14,7 @@ import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-
 import { downloadOnce, placeFile } from './one-shot-download.js';
 import { formatDone } from '../session/text.js';
 import { isInside } from '../store/safe-path.js';
+import { exitCodeFor } from './exit-codes.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 /** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
@@ -149,7 +150,7 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
   const failLine = (err: unknown) => {
     o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);
     if (o.flags.json) say(JSON.stringify(errorJson(err)));
-    return 1;
+    return exitCodeFor(err);
   };
   let p: Plan;
   try {
