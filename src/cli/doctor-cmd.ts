@@ -1,11 +1,12 @@
 // `lanmesh doctor [-t PORT] [--peer HOST:PORT]… [--dir FOLDER]`: runs the discovery checks without
-// starting a peer and prints them; exit 0 when nothing failed, 1 otherwise.
+// starting a peer and prints them; exit 0 when nothing failed, 1 otherwise (2: a bad flag).
 import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import { runDoctor, formatDoctor } from '../doctor/doctor.js';
 import { mergeEntries, parseStaticEntry, parseStaticList } from '../discovery/static-list.js';
 import { readPeersFile } from '../discovery/peers-file.js';
 import { LanmeshError, describeError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 export interface DoctorCmdInit {
   flags: { transferPort?: number; peer?: string[]; dir?: string };
@@ -29,9 +30,9 @@ export async function runDoctorCommand(o: DoctorCmdInit): Promise<number> {
     o.stdout.write('lanmesh doctor: why peers may not see each other (takes about 3 s)\n');
     const report = await runDoctor({ port: t, staticPeers });
     o.stdout.write(formatDoctor(report).join('\n') + '\n');
-    return report.healthy ? 0 : 1;
+    return report.healthy ? EXIT.ok : EXIT.failed;
   } catch (err) {
     o.stderr.write(`lanmesh doctor: ${describeError(err)}\n`);
-    return 1;
+    return exitCodeFor(err);
   }
 }
