@@ -113,6 +113,24 @@ async function joinHost(switchNetns: string, port: string, h: LanHost): Promise<
   await sh('ip', ['-n', h.netns, 'route', 'add', 'default', 'dev', h.iface]);
 }
 
+/** An idempotent close() deleting `made` in reverse: hosts first (each takes its veth pair with it),
+ *  then the switches with their bridges. */
+function namespaceRemover(made: string[]): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      const errors: string[] = [];
+      for (const ns of [...made].reverse()) {
+        await sh('ip', ['netns', 'del', ns]).catch((e: Error) => {
+          if (!/No such file/.test(e.message)) errors.push(e.message);
+        });
+      }
+      if (errors.length) throw new Error(`lan: close left something behind: ${errors.join('; ')}`);
+    })();
+    return closing;
+  };
+}
+
 async function addBridge(netns: string): Promise<void> {
   // No IGMP snooping: without a querier it could stop multicast between hosts.
   await sh('ip', ['-n', netns, 'link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'mcast_snooping', '0']);
@@ -143,20 +161,7 @@ export async function createLan(hostCount: number, opts: LanInit = {}): Promise<
   }));
 
   const made: string[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      const errors: string[] = [];
-      // Hosts first: deleting a host namespace destroys its veth pair, then the bridge goes with the switch.
-      for (const ns of [...made].reverse()) {
-        await sh('ip', ['netns', 'del', ns]).catch((e: Error) => {
-          if (!/No such file/.test(e.message)) errors.push(e.message);
-        });
-      }
-      if (errors.length) throw new Error(`lan: close left something behind: ${errors.join('; ')}`);
-    })();
-    return closing;
-  };
+  const close = namespaceRemover(made);
 
   try {
     await sh('ip', ['netns', 'add', switchNetns]);
@@ -230,19 +235,7 @@ export async function createRoutedLan(a: number, b: number, opts: { subnets?: [s
   });
 
   const made: string[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      const errors: string[] = [];
-      for (const ns of [...made].reverse()) {
-        await sh('ip', ['netns', 'del', ns]).catch((e: Error) => {
-          if (!/No such file/.test(e.message)) errors.push(e.message);
-        });
-      }
-      if (errors.length) throw new Error(`lan: close left something behind: ${errors.join('; ')}`);
-    })();
-    return closing;
-  };
+  const close = namespaceRemover(made);
 
   try {
     for (const sw of switches) {

@@ -234,6 +234,7 @@ test('requests, responses and the response each request expects', () => {
     'chunks.get': 'chunks.ok',
     'push.offer': 'push.ok',
     'plan.get': 'plan',
+    hello: 'hello.ok',
   });
 });
 
