@@ -8,6 +8,7 @@ import { loadOrCreatePeerId } from './store/peer-id.js';
 import { MdnsDiscovery } from './discovery/mdns-discovery.js';
 import { PeerTable, type RemotePeer } from './discovery/peer-table.js';
 import { StaticPeers, type StaticTargetView } from './discovery/static-peers.js';
+import { PeerLiveness } from './discovery/liveness.js';
 import { mergeEntries, parseStaticEntry, type StaticEntry } from './discovery/static-list.js';
 import { readPeersFile } from './discovery/peers-file.js';
 import { Catalog, type MeshFile } from './catalog/catalog.js';
@@ -168,7 +169,11 @@ export class Peer extends EventEmitter {
       }, () => clearInterval(sweep)),
     ];
     if (this.mdns) services.push(this.mdns);
-    services.push(statics, this.indexer);
+    services.push(statics, new PeerLiveness({
+      table: this.table,
+      onLost: () => this.mdns?.current?.refresh(),
+      probeMs: init.discovery?.probeMs,
+    }), this.indexer);
     if (compat) {
       services.push(service('index-mode', async () => {
         // Index mode registers what the folder holds, so it waits for the first index.
