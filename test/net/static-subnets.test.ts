@@ -6,7 +6,9 @@ import * as assert from 'uvu/assert';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRoutedLan, lanUnavailableReason, type RoutedLan } from '../support/lan.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRoutedLan, inNetns, lanUnavailableReason, type RoutedLan } from '../support/lan.js';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { withTimeout } from '../support/with-timeout.js';
@@ -14,6 +16,7 @@ import { withTimeout } from '../support/with-timeout.js';
 const skip = lanUnavailableReason();
 const PORT = 9001;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const peerCount = (lines: string[]) => Number(/^(\d+) peers?$/.exec(lines[0] ?? '')?.[1] ?? -1);
 
 if (skip) {
@@ -43,6 +46,12 @@ if (skip) {
       // Across the router only hello can have found them: they are marked static.
       const onP1 = await peers[0]!.command('peers');
       for (const far of ['peer3', 'peer4']) assert.match(onP1.find((l) => l.startsWith(`${far} `)) ?? '', /static$/, onP1.join('\n'));
+
+      // A one-shot command as a user types it, from subnet A, naming one peer of subnet B.
+      const [cmd, ...argv] = inNetns(lan.hosts[1]!, [process.execPath, CLI, 'list', '--peer', `${h3!.address}:${PORT}`]);
+      const listed = await new Promise<string>((resolve, reject) =>
+        execFile(cmd!, argv, { timeout: 30_000, cwd: tmp.path }, (err, out, errOut) => (err ? reject(new Error(errOut || String(err))) : resolve(out))));
+      for (const f of files) assert.ok(listed.includes(f.name), `one-shot list shows ${f.name}:\n${listed}`);
 
       // peer2 was told nothing and peer4 is on the other side: a download across the router.
       const p2 = peers[1]!;
