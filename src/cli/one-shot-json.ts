@@ -29,7 +29,7 @@ export function filesJson(files: MeshFile[]) {
 export function peersJson(self: SelfJson, peers: PeerView[]) {
   return {
     self,
-    peers: peers.map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: p.files ?? null })),
+    peers: peers.map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: p.files ?? null, static: p.static })),
   };
 }
 
