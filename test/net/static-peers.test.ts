@@ -95,6 +95,10 @@ test('add-peer and forget-peer at runtime; bad entries are one clear error', wit
         (e: Error) => assert.match(e.message, /HOST:PORT|port must be|not a host name/),
       );
     }
+    // doctor from the running peer: its own ports are its own, its static entry answers hello.
+    const doc = (await execute({ peer: b }, 'doctor')).lines.join('\n');
+    assert.match(doc, /tcp ports: this peer listens on TCP \d+,\d+,\d+,\d+/);
+    assert.match(doc, new RegExp(`ok {4}static peer: 127\\.0\\.0\\.1:${a.ports.receiver}: a \\(${a.id}\\)`));
     const forgot = await execute({ peer: b }, 'forget-peer a');
     assert.match(forgot.lines[0]!, /forgot static peer 127\.0\.0\.1:/);
     assert.ok(!b.peers().some((p) => p.id === a.id), 'gone from peers at once');
