@@ -271,6 +271,11 @@ export class Peer extends EventEmitter {
     return this.transfer.download(query);
   }
 
+  /** Stops a download for good (its partial data deleted): it never resumes. */
+  cancelDownload(query: string): ReturnType<TransferService['cancel']> {
+    return this.transfer.cancel(query);
+  }
+
   /** Resumes the partial downloads left in .lanmesh/ (call once listening to `download` events). */
   async resumeDownloads(): Promise<void> {
     // A partial whose file is already in the folder must not be fetched again: know the folder first.

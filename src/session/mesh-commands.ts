@@ -59,6 +59,18 @@ export const downloadsCommand: Command = {
   },
 };
 
+export const cancelCommand: Command = {
+  name: 'cancel',
+  usage: 'cancel <name | id>',
+  takesArgument: true,
+  summary: 'stop a download for good: its partial data is deleted and it never resumes',
+  async run({ peer }, rest) {
+    const c = await peer.cancelDownload(rest);
+    const kept = c.bytesDone > 0 ? ` (${formatBytes(c.bytesDone)} fetched, deleted)` : '';
+    return { lines: [`cancelled ${c.name}${kept}: it will not resume`] };
+  },
+};
+
 export const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',

@@ -17,8 +17,9 @@ import { Download } from './download.js';
 import type { HolderInfo } from './holder-session.js';
 import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
-import { chosenName, resolveFile } from './resolve.js';
+import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
+import { pickDownload } from './cancel.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
 
 export type * from './download-types.js';
@@ -108,7 +109,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
         // Conflicting holders too: the manifest is verified against the id, whoever sends it.
         const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] })
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
-        manifest = { ...(await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })))), name: chosenName(file, query) };
+        const fetched = await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })));
+        manifest = { ...fetched, name: savedName(file, query, fetched.name) };
       }
       return await this.begin(manifest, 'command');
     } finally {
@@ -133,16 +135,38 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** Counters for tests, the bench and logs. */
-  stats(): { unknownChunks: number; unexpectedLinks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
+  stats(): { unknownChunks: number; unexpectedLinks: number; replacedLinks: number; uploaded: UploadManager['stats'] } {
     return {
       unknownChunks: this.receiver?.unknownChunks ?? 0,
       unexpectedLinks: this.receiver?.unexpectedLinks ?? 0,
+      replacedLinks: this.receiver?.replacedLinks ?? 0,
       uploaded: { ...this.uploads.stats },
     };
   }
 
   list(): DownloadProgress[] {
     return [...this.downloads.values()].map((d) => d.progress());
+  }
+
+  /**
+   * Stops a download for good, running or only left on disk: its partial data is deleted, so it never
+   * resumes. A running one ends with a `failed` download event ('cancelled'), so front ends drop its bar.
+   */
+  async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
+    const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
+    const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
+      .filter((p) => !this.downloads.has(p.manifest.id))
+      .map((p) => ({ id: p.manifest.id, name: p.manifest.name, d: undefined }));
+    const pick = pickDownload([...running, ...onDisk], query);
+    let bytesDone = 0;
+    if (pick.d) {
+      bytesDone = pick.d.progress().bytesDone;
+      this.forget(pick.d);
+      await pick.d.close();
+    }
+    await PartialDownload.remove(this.init.store.dir, pick.id);
+    if (pick.d) this.emit('download', { type: 'failed', failure: { id: pick.id, name: pick.name, error: 'cancelled' } });
+    return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
   /** Stops every download (verified chunks stay for a resume), the uploads and the receiver port. */
@@ -162,7 +186,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /**
-   * Picks up every partial download on disk (verified chunks are kept; each gets download:start with
+   * Picks up every partial download on disk (verified chunks are kept; each gets a `start` download event with
    * via 'resume'). Called by the front end once it listens to the events. Idempotent.
    */
   async resumePartials(): Promise<void> {

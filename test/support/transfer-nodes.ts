@@ -36,6 +36,7 @@ export interface NodeOpts {
   window?: number;
   stallMs?: number;
   maxStrikes?: number;
+  uploadSlots?: number;
 }
 
 export async function makeNode(root: string, name: string, opts: NodeOpts = {}): Promise<Node> {
@@ -48,7 +49,7 @@ export async function makeNode(root: string, name: string, opts: NodeOpts = {}):
   const warnings: string[] = [];
   const onWarning = (m: string) => warnings.push(m);
   const catalog = new Catalog({ id, name });
-  const transfer = new TransferService({ store, peerId: id, catalog, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes });
+  const transfer = new TransferService({ store, peerId: id, catalog, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes, uploadSlots: opts.uploadSlots });
   const receiver = await transfer.listen(0, HOST);
   let handlers: RequestHandler[] = transfer.senderHandlers;
   let extra: UploadManager | undefined;

@@ -1,4 +1,4 @@
-// Structured download updates (from src/cli/session-events.ts, shapes from src/transfer/download-types.ts)
+// Structured download updates (from src/session/events.ts, shapes from src/transfer/download-types.ts)
 // → the bars the UI shows: a running bar, a waiting one, the holders in use, and gone when it ends.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

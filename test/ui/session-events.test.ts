@@ -1,4 +1,4 @@
-// The shared session over a peer's events (src/cli/session-events.ts), which line mode and the UI both
+// The shared session over a peer's events (src/session/events.ts), which line mode and the UI both
 // use: the lines it words, the structured download updates, the resume after listening, and close().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,7 +16,7 @@ class PeerEvents extends EventEmitter {
   readonly dir = '/peers/p1';
   found = [remote('early', 5)];
   resumes = 0;
-  /** download:* listeners present when resumeDownloads() was called. */
+  /** 'download' listeners present when resumeDownloads() was called. */
   listeningAtResume = -1;
   resumeResult: Promise<void> = Promise.resolve();
   peers() {
@@ -48,7 +48,7 @@ const progress = (over: Partial<DownloadProgress>): DownloadProgress => ({
 test('resumes partial downloads once, after it listens to download events', withTimeout(5000, async () => {
   const { src, session } = setup();
   assert.is(src.resumes, 1);
-  assert.is(src.listeningAtResume, 1, 'download:start was heard before resuming');
+  assert.is(src.listeningAtResume, 1, 'download events were heard before resuming');
   session.close();
   const failing = new PeerEvents();
   failing.resumeResult = Promise.reject(new Error('partial folder unreadable'));
