@@ -5,23 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLanmeshError } from '../../src/errors.js';
 import { encodeControl } from '../../src/wire/frame.js';
-import { parseControl, type ControlMessage } from '../../src/wire/messages.js';
+import { parse, refuses } from '../support/control-body.js';
 import { MAX_HELLO_NAME, MAX_HELLO_PEERS } from '../../src/wire/hello.js';
 
 const self = { id: '0123456789abcdef', name: 'lab-pc', ports: { receiver: 9001, sender: 9002, distributor: 9003, distributee: 9004 }, rev: 17 };
 const other = (n: number) => ({ ...self, id: n.toString(16).padStart(16, '0'), address: `10.77.1.${n}` });
-const body = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8');
-const parse = (v: unknown): ControlMessage => parseControl(body(v));
-
-function refuses(v: unknown, why: string): void {
-  try {
-    parse(v);
-  } catch (e) {
-    assert.ok(isLanmeshError(e, 'BAD_MESSAGE'), `${why}: expected BAD_MESSAGE, got ${String(e)}`);
-    return;
-  }
-  assert.unreachable(`${why}: accepted`);
-}
 
 test('hello and hello.ok round-trip; unknown fields are dropped', () => {
   const cases: object[] = [
