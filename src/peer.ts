@@ -68,7 +68,7 @@ const DEFAULT_SWEEP_MS = 500;
 export class Peer extends EventEmitter {
   readonly catalog: Catalog;
   /** The one peer table: discovery sources write into it, the peer sweeps it. */
-  readonly table = new PeerTable();
+  private readonly table = new PeerTable();
   private readonly warnings = new WarningGate();
   private readonly transfer: TransferService;
   private readonly compat: IndexMode | undefined;

@@ -5,6 +5,7 @@
 import type { PeerId } from '../types.js';
 import type { PeerTable, RemotePeer } from './peer-table.js';
 import { probeHello } from './hello-probe.js';
+import type { Service } from '../lifecycle.js';
 
 export interface LivenessInit {
   table: PeerTable;
@@ -16,7 +17,7 @@ export interface LivenessInit {
   probe?: (peer: RemotePeer, timeoutMs: number, signal: AbortSignal) => Promise<unknown>;
 }
 
-export class PeerLiveness {
+export class PeerLiveness implements Service {
   readonly name = 'liveness';
   private timer: NodeJS.Timeout | undefined;
   private readonly busy = new Map<PeerId, AbortController>();

@@ -11,6 +11,7 @@ import type { PeerId } from '../types.js';
 import type { PeerTable } from './peer-table.js';
 import { entryKey, type StaticEntry } from './static-list.js';
 import { plainIpv4, probeHello } from './hello-probe.js';
+import type { Service } from '../lifecycle.js';
 
 export interface StaticPeersInit {
   table: PeerTable;
@@ -47,7 +48,7 @@ export const MAX_LEARNED = 64;
 /** A learned target that failed this many probes in a row is forgotten. */
 const LEARNED_MAX_FAILURES = 3;
 
-export class StaticPeers {
+export class StaticPeers implements Service {
   readonly name = 'static-peers';
   private readonly targets = new Map<string, Target>();
   private timer: NodeJS.Timeout | undefined;
@@ -117,18 +118,21 @@ export class StaticPeers {
     return [...this.targets.values()].map(view);
   }
 
-  /** Sender-port handler: answers `hello` with who we are and the peers we see; probes the asker back. */
+  /**
+   * Sender-port handler: answers `hello` with who we are and, when the asker says who it is (static
+   * discovery), the peers we see; then probes the asker back. A bare hello (liveness, doctor) gets `self` only.
+   */
   readonly handler = async (msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<boolean> => {
     if (msg.t !== 'hello') return false;
     const me = this.init.self();
     const peers: HelloPeer[] = [];
-    for (const p of this.init.table.list()) {
+    for (const p of msg.from ? this.init.table.list() : []) {
       if (peers.length >= MAX_HELLO_PEERS) break;
       const address = plainIpv4(p.address);
       if (p.id === msg.from?.id || !address) continue;
       peers.push({ id: p.id, name: p.name.slice(0, MAX_HELLO_NAME) || 'peer', address, ports: p.ports, rev: p.rev });
     }
-    await conn.send({ t: 'hello.ok', rid: msg.rid, self: me, peers });
+    await conn.send({ t: 'hello.ok', rid: msg.rid, self: me, ...(msg.from ? { peers } : {}) });
     const from = msg.from;
     const address = plainIpv4(socket.remoteAddress);
     if (from && address && from.id !== me.id) this.learn(address, from.ports.sender, from.id);
