@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Peer, type PeerInit } from '../../src/peer.js';
 import { execute } from '../../src/session/commands.js';
-import type { DownloadEvent } from '../../src/transfer/transfer-service.js';
+import type { DownloadEvent, DownloadSummary } from '../../src/transfer/transfer-service.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freePortRange } from '../support/free-port.js';
 import { waitFor, withTimeout } from '../support/with-timeout.js';
@@ -29,10 +29,10 @@ async function folder(root: string, name: string, files: Record<string, Buffer>)
 const start = async (dir: string, name: string, more: Partial<PeerInit> = {}) =>
   Peer.start({ dir, name, port: await freePortRange(4, HOST), bindHost: HOST, mdns: false, chunkSize: 64 * 1024, discovery: FAST, ...more });
 
-function finished(p: Peer): Promise<string> {
+function finished(p: Peer): Promise<DownloadSummary> {
   return new Promise((resolve, reject) => {
     const on = (e: DownloadEvent) => {
-      if (e.type === 'done') resolve(e.summary.path);
+      if (e.type === 'done') resolve(e.summary);
       else if (e.type === 'failed') reject(new Error(e.failure.error));
       else return;
       p.off('download', on);
@@ -61,7 +61,7 @@ test('one static entry: both see each other, list files, download; a stopped pee
 
     const done = finished(b);
     await b.download('big.bin');
-    assert.is(sha(await readFile(await done)), sha(bytes));
+    assert.is(sha(await readFile((await done).path)), sha(bytes));
 
     const down = once(b, 'peer:down');
     const t0 = Date.now();
@@ -71,6 +71,38 @@ test('one static entry: both see each other, list files, download; a stopped pee
     assert.is(reason, 'expired');
     assert.ok(Date.now() - t0 < 1500 + 1000, `down within its TTL, took ${Date.now() - t0} ms`);
     assert.ok(warnings.every((w) => /does not answer/.test(w)), warnings.join('\n'));
+  } finally {
+    for (const p of peers) await p.stop();
+    await tmp.remove();
+  }
+}));
+
+test('three real Peers, static discovery only: a file held by two comes from both, then it is seeded; no warning', withTimeout(30_000, async () => {
+  const tmp = await makeTmpDir();
+  const bytes = randomBytes(40 * 64 * 1024 + 123);
+  const peers: Peer[] = [];
+  const warnings: string[] = [];
+  try {
+    const a = await start(await folder(tmp.path, 'a', { 'big file ü.bin': bytes }), 'a');
+    const b = await start(await folder(tmp.path, 'b', { 'big file ü.bin': bytes }), 'b');
+    peers.push(a, b);
+    const c = await start(await folder(tmp.path, 'c', {}), 'c', {
+      staticPeers: [a, b].map((p) => ({ host: HOST, port: p.ports.receiver })),
+    });
+    peers.push(c);
+    for (const p of peers) p.on('warning', (m: string) => warnings.push(`${p.name}: ${m}`));
+    await waitFor(() => c.files().find((f) => f.names[0] === 'big file ü.bin')?.holders.length === 2, { what: 'c lists both holders' });
+    const done = finished(c);
+    const first = await c.download('big file ü.bin');
+    assert.is(first.holders, 2);
+    const summary = await done;
+    assert.is(sha(await readFile(summary.path)), sha(bytes));
+    assert.is(summary.path, join(c.dir, 'downloads', 'big file ü.bin'));
+    assert.equal(summary.shares.map((h) => h.name).sort(), ['a', 'b'], 'both holders sent chunks');
+    // a learns c from its hello and sees c hold the file now.
+    await waitFor(() => a.files().find((f) => f.names[0] === 'big file ü.bin')?.holders.some((h) => h.peerName === 'c') === true,
+      { what: 'a sees c seed it' });
+    assert.equal(warnings, []);
   } finally {
     for (const p of peers) await p.stop();
     await tmp.remove();
