@@ -188,7 +188,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.closed) return;
     this.closed = true;
     this.env?.catalog.off('change', this.onCatalog);
-    this.uploads.close();
+    await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
     this.source.close();
