@@ -46,7 +46,8 @@ export interface TransferEvents {
   'download:state': [DownloadProgress];
   'download:dropped': [DroppedHolder];
   'download:done': [DownloadSummary];
-  'download:failed': [{ id: FileId; name: string; error: string }];
+  /** cancelled: the user ended it (cancel), not a fault. */
+  'download:failed': [{ id: FileId; name: string; error: string; cancelled?: true }];
 }
 
 /** The download events the peer re-emits (for line mode and the UI). */
@@ -179,7 +180,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       await pick.d.close();
     }
     await PartialDownload.remove(this.init.store.dir, pick.id);
-    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled' });
+    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true });
     return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
