@@ -157,6 +157,7 @@ export class Peer extends EventEmitter {
     transfer.on('change', publish);
     transfer.on('download', (e: DownloadEvent) => this.emit('download', e));
     this.catalog.on('change', () => this.emit('catalog'));
+    this.catalog.on('warning', warn);
     this.indexer = new Indexer(store, publish, (err) => this.warn(`indexing ${store.dir} failed: ${describeError(err)}`));
 
     let sweep: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import { printable } from '../text.js';
 import { formatProgress } from '../session/text.js';
 import { attachSession, type SessionLine } from '../session/events.js';
 import type { DownloadEvent } from '../transfer/transfer-service.js';
-import { settleSince } from './settle.js';
+import { indexedWithin, settleSince } from './settle.js';
 
 /** Discovery time before the first answer that depends on the mesh (one-shot commands wait as long). */
 export const LINE_MODE_SETTLE_MS = 1500;
@@ -38,14 +38,14 @@ function delay(ms: number): Promise<undefined> {
 /** Runs until `exit` or end of input; resolves after the peer has stopped (goodbye sent). */
 export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MODE_SETTLE_MS): Promise<void> {
   const startedAt = Date.now();
-  let discovered: Promise<boolean> | undefined;
+  let discovered: Promise<void> | undefined;
   let indexed: Promise<boolean> | undefined;
   // A script's first `peers` or `list` must see the mesh, not a peer that has not heard anyone yet.
   const settleFor = async (word: string): Promise<void> => {
-    const o = { startedAt, waitMs: settleMs, graceMs: LINE_MODE_GRACE_MS };
-    if (PEER_COMMANDS.has(word)) await (discovered ??= settleSince(peer, { ...o, index: false }));
+    if (!PEER_COMMANDS.has(word) && !FILE_COMMANDS.has(word)) return;
+    await (discovered ??= settleSince(peer, { startedAt, waitMs: settleMs, graceMs: LINE_MODE_GRACE_MS }));
     if (!FILE_COMMANDS.has(word)) return;
-    indexed ??= settleSince(peer, { ...o, index: true }).then((done) => {
+    indexed ??= indexedWithin(peer, LINE_MODE_GRACE_MS).then((done) => {
       if (!done) write(['* still indexing this folder: answers show the files indexed so far']);
       return done;
     });

@@ -10,6 +10,7 @@ import { PEER_ID_RE } from '../types.js';
 import { hostIpv4Addresses } from './host-addresses.js';
 import { PeerTable } from './peer-table.js';
 import { TimerSet } from './timer-set.js';
+import { AnnouncementIntake } from './announcement-intake.js';
 import {
   DEFAULT_TTL_SEC,
   SERVICE_TYPE,
@@ -35,6 +36,7 @@ const SHORT_TTL_SEC = 60;
 const REFRESH_AT = [0.8, 0.85, 0.9, 0.95];
 /** Floor between two refresh queries of ours (a peer dropped over TCP asks once, never a storm). */
 const MIN_QUERY_GAP_MS = 1000;
+
 
 export interface MdnsSocketOptions {
   multicast?: boolean;
@@ -88,6 +90,7 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
   private pendingMulticast: NodeJS.Timeout | undefined;
   private lastMulticastAt = -Infinity;
   private warnedIdConflict = false;
+  private readonly intake: AnnouncementIntake;
   private rejectStart: ((e: LanmeshError) => void) | undefined;
 
   constructor(init: MdnsDiscoveryInit) {
@@ -102,6 +105,10 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     this.self = { ...init.self, ports: { ...init.self.ports } };
     this.table = init.table ?? new PeerTable();
     this.sweeps = init.table === undefined;
+    this.intake = new AnnouncementIntake(this.table, {
+      later: (ms, fn) => void this.timers.later(ms, fn),
+      warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', msg)),
+    });
     this.ttlSec = init.ttlSec ?? DEFAULT_TTL_SEC;
     if (!Number.isInteger(this.ttlSec) || this.ttlSec < 1 || this.ttlSec > DEFAULT_TTL_SEC) {
       throw new LanmeshError('BAD_CONFIG', `mdns ttlSec must be an integer 1..${DEFAULT_TTL_SEC}, got ${init.ttlSec}`);
@@ -295,13 +302,8 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     try {
       const reject = (reason: string) => this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${reason}`));
       for (const { info, ttlSec } of parseAnnouncements(packet, rinfo, reject)) {
-        if (info.id === this.self.id) {
-          this.checkIdConflict(info.ports.sender, from);
-        } else if (ttlSec === 0) {
-          if (this.table.goodbye(info.id)) log('goodbye from %s (%s)', info.id, from);
-        } else {
-          this.table.upsert(info, ttlSec * 1000);
-        }
+        if (info.id === this.self.id) this.checkIdConflict(info.ports.sender, from);
+        else this.intake.apply(info, ttlSec, from);
       }
     } catch (e) {
       this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${describeError(e)}`, { cause: e }));

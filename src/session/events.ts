@@ -91,6 +91,8 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
       }
       case 'failed':
         waiting.delete(e.failure.id);
+        // A cancel the user asked for is news, not a fault.
+        if (e.failure.cancelled) return info(`download ${e.failure.name} cancelled: its partial data is deleted`);
         return warning(`download ${e.failure.name} failed: ${e.failure.error}`);
     }
   });

@@ -77,6 +77,8 @@ export interface DownloadFailure {
   id: FileId;
   name: string;
   error: string;
+  /** The user ended it (cancel), not a fault. */
+  cancelled?: true;
 }
 
 /**

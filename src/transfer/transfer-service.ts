@@ -165,7 +165,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       await pick.d.close();
     }
     await PartialDownload.remove(this.init.store.dir, pick.id);
-    if (pick.d) this.emit('download', { type: 'failed', failure: { id: pick.id, name: pick.name, error: 'cancelled' } });
+    if (pick.d) this.emit('download', { type: 'failed', failure: { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true } });
     return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
@@ -174,7 +174,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.closed) return;
     this.closed = true;
     this.catalog.off('change', this.onCatalog);
-    this.uploads.close();
+    await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
     this.source.close();
@@ -286,13 +286,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest);
   }
 
-  /** A catalog listener: whatever the network said, nothing may throw out of it. */
+  /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || this.closed) return;
-    const files = new Map(this.catalog.files().map((f) => [f.id, f]));
     for (const d of this.downloads.values()) {
       try {
-        d.setHolders(this.holders(files.get(d.id), d.manifest));
+        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
       } catch (e) {
         this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
       }
@@ -300,7 +299,6 @@ export class TransferService extends EventEmitter<TransferEvents> {
   };
 
   private meshFile(id: FileId): MeshFile | undefined {
-    return this.catalog.files().find((f) => f.id === id);
+    return this.catalog.file(id);
   }
-
 }

@@ -111,10 +111,12 @@ if (skip) {
       assert.is(text.stderr, '');
 
       // Each run joined with its own ephemeral identity and left with a goodbye.
+      // A goodbye is acted on 1 s after it arrives (RFC 6762 §10.1), so the last one is waited for.
+      const downs = () => seeder.notices.filter((n) => /^\* peer down: oneshot-\d+ \(goodbye\)$/.test(n));
+      await waitFor(() => downs().length >= 4, { timeoutMs: 3000, what: `4 goodbyes in\n${seeder.notices.join('\n')}` });
       const ups = seeder.notices.filter((n) => /^\* peer up: oneshot-\d+ /.test(n));
-      const downs = seeder.notices.filter((n) => /^\* peer down: oneshot-\d+ \(goodbye\)$/.test(n));
       assert.is(ups.length, 4, seeder.notices.join('\n'));
-      assert.is(downs.length, 4, seeder.notices.join('\n'));
+      assert.is(downs().length, 4, seeder.notices.join('\n'));
     });
   }));
 

@@ -7,6 +7,7 @@
 //          evilseed (a real seeder of small files named ../escape.txt, /etc/evil.txt, …),
 //          mute (lists wanted.bin, never answers manifest.get), liar (lists lies.bin and answers its
 //          manifest.get with an error whose text carries newlines, a forged notice and ESC [2J)
+//          wrongsize (a seeder of [file] that lists it with size 1 and bumps its revision: see hostile-seeder.ts)
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,8 @@ const mode = process.argv[2] ?? 'oversized';
 const base = Number(process.argv[3] ?? 9101);
 const id = asPeerId(randomBytes(8).toString('hex'));
 const self = { id, name: `hostile-${mode}`, ports: portSet(base), rev: 1 };
-const seeder = mode === 'corrupt' || mode === 'evilseed' ? await startSeeder(mode, id, base, process.argv[4]) : undefined;
+const seeding = mode === 'corrupt' || mode === 'evilseed' || mode === 'wrongsize';
+const seeder = seeding ? await startSeeder(mode, id, base, process.argv[4], () => self.rev) : undefined;
 
 function reply(): Buffer {
   switch (mode) {
@@ -88,10 +90,14 @@ listening(() => {
     garbage.send(Buffer.from([0, 0, 0x84, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0]), 5353, '224.0.0.251');
   });
   const mdns = makeMdns();
-  const announce = () => mdns.respond(buildAnswers(self, [], 9));
+  const announce = () => {
+    // wrongsize: a new revision each time, so every peer refetches and its catalog changes.
+    if (mode === 'wrongsize') self.rev++;
+    mdns.respond(buildAnswers(self, [], 9));
+  };
   mdns.on('query', announce);
   announce();
-  const timer = setInterval(announce, 2000);
+  const timer = setInterval(announce, mode === 'wrongsize' ? 500 : 2000);
   process.stdout.write(`hostile ready ${id}\n`);
   const stop = () => {
     clearInterval(timer);
