@@ -16,6 +16,7 @@ const HELP =   `
   Usage
     $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--no-tui]
     $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
+    $ lanmesh distribute <path | name> [--to PEER,…] [--json]
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--advertise-host <name>] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
 
@@ -36,6 +37,8 @@ const HELP =   `
     --dir                The peer's folder (default: the current folder)
     --name               The name other peers see (default: the folder's name)
     --no-tui             Plain line mode even on a terminal (always on when piped)
+    --accept             Pushes from other peers: all (default) or none
+    --to                 distribute: only these peers (names or id prefixes, comma-separated)
     --json               One-shot commands: print JSON (see the README)
     --wait               One-shot commands: seconds to let discovery settle (default 1.5)
     --out                download: the folder to put the file in (default: the current folder)
@@ -49,7 +52,7 @@ const HELP =   `
     -v, --version        Show the version
 
   Commands (typed once it runs)
-    list, peers, download, downloads, where, share, help, exit
+    list, peers, download, downloads, where, share, distribute, help, exit
 
   Examples
     $ cd peer1 && npx lanmesh -t 9001
@@ -70,6 +73,7 @@ const MEOW_OPTIONS = {
       dir: { type: 'string' },
       name: { type: 'string' },
       tui: { type: 'boolean', default: true },
+      accept: { type: 'string' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
@@ -88,7 +92,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -7,6 +7,8 @@ export interface PeerFlags {
   transferPort?: number;
   dir?: string;
   name?: string;
+  /** Pushes from other peers: all | none. */
+  accept?: string;
 }
 
 const MAX_BASE_PORT = 65535 - 3;
@@ -22,5 +24,7 @@ export function parsePeerConfig(flags: PeerFlags, cwd: string): PeerInit {
   if (flags.name !== undefined && (!name || name.length > 63 || /[\u0000-\u001f]/.test(name))) {
     throw new LanmeshError('BAD_CONFIG', '--name must be 1 to 63 printable characters');
   }
-  return { dir: resolve(cwd, flags.dir ?? '.'), port, name };
+  const accept = flags.accept ?? 'all';
+  if (accept !== 'all' && accept !== 'none') throw new LanmeshError('BAD_CONFIG', `--accept must be all or none, got '${accept}'`);
+  return { dir: resolve(cwd, flags.dir ?? '.'), port, name, accept };
 }

@@ -9,7 +9,7 @@ import type { RemotePeer } from './discovery/peer-table.js';
 import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync, type FetchedCatalog } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
-import { StubPort } from './transfer/stub-port.js';
+import { PushService, PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
 import {
   TransferService, DOWNLOAD_EVENTS, type DownloadProgress, type DownloadStart, type WhereReport,
 } from './transfer/transfer-service.js';
@@ -36,6 +36,8 @@ export interface PeerInit {
   mdns?: boolean;
   /** P2P-CI/1.0 index mode: register RFC files with this index server and serve GET on the sender port. */
   index?: IndexModeOptions;
+  /** Pushes from other peers: take them all (default) or none. */
+  accept?: AcceptPolicy;
 }
 
 export interface PeerView {
@@ -60,6 +62,7 @@ export class Peer extends EventEmitter {
   indexed: Promise<void> = Promise.resolve();
   private mdnsOn = false;
   private transfer!: TransferService;
+  private push!: PushService;
   readonly catalog: Catalog;
 
   private constructor(
@@ -104,20 +107,21 @@ export class Peer extends EventEmitter {
       });
       closers.push(() => sender.close());
       if (compat) closers.push(() => compat.close());
-      const distributor = await StubPort.start(at(2), host, 'distributor');
-      closers.push(() => distributor.close());
-      const distributee = await StubPort.start(at(3), host, 'distributee');
-      closers.push(() => distributee.close());
-      const ports: PortSet = {
-        receiver: receiver.port,
-        sender: sender.port,
-        distributor: distributor.port,
-        distributee: distributee.port,
-      };
+      // Push (T+2, T+3): the catalog and peer table it needs exist once `peer` does.
+      const push = await PushService.start({
+        self: id, dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+        catalog: () => peer!.catalog,
+        peers: () => peer?.peers() ?? [],
+        onWarning: (m) => peer?.warn(m),
+        onNotice: (m) => peer?.emit('notice', m),
+      });
+      closers.push(() => push.close());
+      const ports: PortSet = { receiver: receiver.port, sender: sender.port, ...push.ports };
 
       peer = new Peer(id, name, dir, ports);
       peer.store = store;
       peer.transfer = transfer;
+      peer.push = push;
       peer.compat = compat;
       peer.closers.push(...closers);
       closers.length = 0;
@@ -136,6 +140,7 @@ export class Peer extends EventEmitter {
     const { store, transfer } = this;
     store.on('warning', (m: string) => this.warn(m));
     for (const ev of DOWNLOAD_EVENTS) transfer.on(ev, (x: unknown) => this.emit(ev, x));
+    for (const ev of PUSH_EVENTS) this.push.on(ev, (x: unknown) => this.emit(ev, x));
 
     const discovery = new MdnsDiscovery({
       self: { id: this.id, name: this.name, ports: this.ports, rev: transfer.source.revision() },
@@ -157,6 +162,7 @@ export class Peer extends EventEmitter {
     table.on('peer:update', (p: RemotePeer) => sync.seen(p));
     table.on('peer:down', (p: RemotePeer, reason: string) => {
       sync.gone(p.id);
+      this.push.peerDown(p.id);
       this.emit('peer:down', p, reason);
     });
 
@@ -229,6 +235,11 @@ export class Peer extends EventEmitter {
   /** Starts fetching a file (name or id prefix) from every holder; progress comes as download:* events. */
   download(query: string): Promise<DownloadStart> {
     return this.transfer.download(query);
+  }
+
+  /** Pushes a file this peer holds to every peer, or to those named; progress comes as push:* events. */
+  distribute(query: string, to?: string[]): PushStart {
+    return this.push.distribute(query, to);
   }
 
   /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */

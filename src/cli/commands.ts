@@ -6,6 +6,8 @@ import { formatBytes, plural, table } from './format.js';
 import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
 import { LanmeshError } from '../errors.js';
 import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
+import { parseDistributeArgs } from './distribute-args.js';
+import { formatPushStart } from './push-format.js';
 
 export interface CommandContext {
   peer: Peer;
@@ -100,6 +102,16 @@ const shareCommand: Command = {
   },
 };
 
+const distributeCommand: Command = {
+  name: 'distribute',
+  usage: 'distribute <name | id> [--to PEER,…]',
+  summary: 'push a file this peer has to every peer (or the named ones); the origin uploads each chunk about once',
+  run({ peer }, rest) {
+    const { query, to } = parseDistributeArgs(rest);
+    return { lines: [formatPushStart(peer.distribute(query, to))] };
+  },
+};
+
 const helpCommand: Command = {
   name: 'help',
   usage: 'help',
@@ -119,7 +131,7 @@ const exitCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
+  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, distributeCommand, helpCommand, exitCommand,
 ];
 
 function displayName(f: MeshFile): string {

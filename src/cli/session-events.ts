@@ -6,6 +6,7 @@ import type { RemotePeer } from '../discovery/peer-table.js';
 import type { DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder } from '../transfer/transfer-service.js';
 import { formatDone, formatDropped, formatStart, formatState } from './transfer-format.js';
 import { describeError } from '../errors.js';
+import { attachPushEvents } from './push-events.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -77,7 +78,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
 
   on('download:start', (s: DownloadStart) => {
     sink.download?.({ type: 'start', start: s });
-    if (s.via === 'resume') info(formatStart(s));
+    if (s.via === 'resume' || s.via === 'push') info(formatStart(s));
   });
   on('download:progress', (p: DownloadProgress) => sink.download?.({ type: 'progress', progress: p, via: 'tick' }));
   on('download:state', (p: DownloadProgress) => {
@@ -96,6 +97,8 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     end(f.id);
     warning(`download ${f.name} failed: ${f.error}`);
   });
+
+  attachPushEvents(on, (l) => sink.line(l));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {
