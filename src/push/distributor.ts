@@ -20,14 +20,21 @@ export class DistributorPort {
       const conn = new FramedConnection(s, { maxFrameBytes: MAX_REQUEST_FRAME });
       conn.on('warning', (e) => onWarning(`distributor: ${describeError(e)}`));
       conn.on('chunk', () => conn.close());
+      // One error answer, then the connection ends: frames already decoded after it are ignored, so a
+      // flood cannot make us queue answers.
+      let refused = false;
       conn.on('control', (msg: ControlMessage) => {
+        if (refused) return;
         if (msg.t === 'push.report') {
           const ok = route(msg, conn.remoteAddress);
           if (ok === true) return;
+          refused = true;
+          conn.pause();
           const why = ok === undefined ? 'no such push here' : 'not a recipient of that push';
           void conn.send({ t: 'error', code: 'NOT_FOUND', message: why }).then(() => conn.end(), () => conn.close());
           return;
         }
+        refused = true;
         conn.pause();
         const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
         void conn.send({ t: 'error', rid, code: 'UNSUPPORTED', message: `the distributor port takes push.report, not '${msg.t}'` }).then(() => conn.end(), () => conn.close());
