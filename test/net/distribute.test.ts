@@ -79,6 +79,90 @@ if (skip) {
       assert.ok(fromPeers >= 32 * MiB, 'recipients fed each other');
     });
   }));
+
+  test('--accept none refuses the push and nothing is written there; the others still get it', withTimeout(90_000, async () => {
+    await withPush(3, async () => {}, async ({ peers, dirs }, source) => {
+      const origin = peers[0]!;
+      await origin.command('distribute big.bin');
+      const refused = await origin.waitForNotice(/^\* push big\.bin: peer3 refused: /, 20_000);
+      assert.match(refused, '--accept none');
+      const summary = await origin.waitForNotice(DONE_PUSH, 60_000);
+      console.log(`  ${refused}\n  ${summary}`);
+      assert.match(summary, /1 done, 1 refused, 0 gone/);
+      assert.match(summary, /origin sent 1\.0\dx the file/);
+      assert.is(await sha256File(join(dirs[1]!, 'downloads', 'big.bin')), await sha256File(source));
+      assert.equal(await readdir(join(dirs[2]!, 'downloads')), []);
+      assert.equal(await readdir(join(dirs[2]!, '.lanmesh', 'partial')).catch(() => []), []);
+      assert.not.ok(peers[2]!.notices.some((n) => /downloaded|receiving/.test(n)), peers[2]!.notices.join('\n'));
+    }, (i) => (i === 2 ? ['--accept', 'none'] : []));
+  }));
+
+  test('a recipient that holds the file already says so and serves its share to the others', withTimeout(90_000, async () => {
+    await withPush(4, async (i, dir, source) => {
+      if (i === 3) await copyFile(source(), join(dir, 'shared', 'big.bin'));
+    }, async ({ peers, dirs }, source) => {
+      const origin = peers[0]!;
+      await peers[3]!.poll('list', (l) => l.some((x) => /^\* +big\.bin /.test(x)), { timeoutMs: 20_000, intervalMs: 200 });
+      await origin.command('distribute big.bin');
+      const held = await origin.waitForNotice(/^\* push big\.bin: peer4 has it already here/, 20_000);
+      const done = await Promise.all(peers.slice(1, 3).map((p) => p.waitForNotice(/^\* downloaded big\.bin/, 60_000)));
+      const summary = await origin.waitForNotice(DONE_PUSH, 30_000);
+      console.log(`  ${held}\n  ${summary}\n  ${done.join('\n  ')}`);
+      await peers[3]!.waitForNotice(/offered big\.bin: already here/, 5000);
+      assert.match(summary, /2 done, 1 had it, 0 refused, 0 gone/);
+      const fromHolder = done.reduce((n, l) => n + (parseDone(l).shares.get('peer4') ?? 0), 0);
+      assert.ok(fromHolder >= 8 * MiB, `peer4 served ${fromHolder} bytes`);
+      const want = await sha256File(source);
+      for (const dir of dirs.slice(1, 3)) assert.is(await sha256File(join(dir, 'downloads', 'big.bin')), want);
+    });
+  }));
+
+  test('--to reaches only the named peer', withTimeout(90_000, async () => {
+    await withPush(3, async () => {}, async ({ peers, dirs }, source) => {
+      const origin = peers[0]!;
+      const answer = await origin.command('distribute big.bin --to peer3');
+      assert.equal(answer, ['distributing big.bin (32.0 MiB) to 1 peer: peer3']);
+      await peers[2]!.waitForNotice(/^\* downloaded big\.bin/, 60_000);
+      const summary = await origin.waitForNotice(DONE_PUSH, 30_000);
+      assert.match(summary, /1 done, 0 refused, 0 gone/);
+      assert.is(await sha256File(join(dirs[2]!, 'downloads', 'big.bin')), await sha256File(source));
+      assert.equal(await readdir(join(dirs[1]!, 'downloads')).catch(() => []), []);
+      assert.not.ok(peers[1]!.notices.some((n) => /big\.bin/.test(n)), peers[1]!.notices.join('\n'));
+      const bad = await origin.command('distribute big.bin --to nobody');
+      assert.match(bad[0]!, /no peer 'nobody'/);
+    });
+  }));
+
+  test('a recipient killed midway: its share goes to the others, who complete', withTimeout(120_000, async () => {
+    await withPush(4, async () => {}, async ({ lan, peers, dirs }, source) => {
+      const origin = peers[0]!;
+      // About 7 s for the origin to send the file once: time to kill peer3 halfway.
+      await lan.setLinkRate(lan.hosts[0]!, 40_000_000);
+      await origin.command('distribute big.bin');
+      await origin.waitForNotice(/^\* push big\.bin: .*peer3 [1-9]\d?% /, 30_000);
+      await peers[2]!.close();
+      const done = await Promise.all([peers[1]!, peers[3]!].map((p) => p.waitForNotice(/^\* downloaded big\.bin/, 90_000)));
+      const summary = await origin.waitForNotice(DONE_PUSH, 30_000);
+      console.log(`  ${summary}\n  ${done.join('\n  ')}`);
+      assert.match(summary, /2 done, 0 refused, 1 gone/);
+      const want = await sha256File(source);
+      for (const i of [1, 3]) assert.is(await sha256File(join(dirs[i]!, 'downloads', 'big.bin')), want);
+    });
+  }));
+
+  test('the origin killed once every chunk reached a recipient: the others complete from each other', withTimeout(120_000, async () => {
+    await withPush(4, async () => {}, async ({ lan, peers, dirs }, source) => {
+      const origin = peers[0]!;
+      await lan.setLinkRate(lan.hosts[0]!, 100_000_000);
+      await origin.command('distribute big.bin');
+      await origin.waitForNotice(/^\* push big\.bin: every chunk has reached a recipient/, 60_000);
+      await origin.close();
+      const done = await Promise.all(peers.slice(1).map((p) => p.waitForNotice(/^\* downloaded big\.bin/, 90_000)));
+      console.log(`  ${done.join('\n  ')}`);
+      const want = await sha256File(source);
+      for (const dir of dirs.slice(1)) assert.is(await sha256File(join(dir, 'downloads', 'big.bin')), want);
+    });
+  }));
 }
 
 test.run();
