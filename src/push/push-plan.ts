@@ -36,6 +36,8 @@ interface Member {
 export class PushPlan {
   private readonly members = new Map<PeerId, Member>();
   private readonly cap: number;
+  /** When each chunk was last written to someone: the end game waits for its report a while first. */
+  private readonly sentAt: Float64Array;
   /** Re-dealt chunks, for the summary. */
   redealt = 0;
 
@@ -44,7 +46,9 @@ export class PushPlan {
     recipients: readonly PeerId[],
     holders: readonly PeerId[] = [],
     cap?: number,
+    private readonly graceMs = 1500,
   ) {
+    this.sentAt = new Float64Array(chunkCount);
     const all = [...recipients, ...holders];
     for (const [n, peer] of all.entries()) {
       const holder = n >= recipients.length;
@@ -65,8 +69,8 @@ export class PushPlan {
     this.cap = cap ?? endgameCap(chunkCount, recipients.length);
   }
 
-  /** The next chunk to write to `peer`, or undefined (nothing for it now: ask again after a report). */
-  next(peer: PeerId): Pick | undefined {
+  /** The next chunk to write to `peer`, or undefined (nothing for it now: ask again after a report or a while). */
+  next(peer: PeerId, now = Number.POSITIVE_INFINITY): Pick | undefined {
     const m = this.members.get(peer);
     if (!m || !m.live || m.done || m.holder) return undefined;
     const own = this.take(m, m.queue, 'front');
@@ -76,12 +80,15 @@ export class PushPlan {
       const stolen = this.take(m, victim.queue, 'back');
       if (stolen) return { ...stolen, kind: 'steal' };
     }
-    return this.endgamePick(m);
+    return this.endgamePick(m, now);
   }
 
-  /** The chunk was written to `peer`. */
-  sent(peer: PeerId, index: ChunkIndex): void {
-    this.members.get(peer)?.sent.set(index);
+  /** The chunk is being written to `peer`. */
+  sent(peer: PeerId, index: ChunkIndex, now = 0): void {
+    const m = this.members.get(peer);
+    if (!m) return;
+    m.sent.set(index);
+    this.sentAt[index] = now;
   }
 
   /** A progress report: what `peer` holds now. */
@@ -164,14 +171,14 @@ export class PushPlan {
   /**
    * The end game: every chunk has left the origin, and `m` holds everything any live member reported,
    * so it has nothing to fetch from the others. It gets a chunk nobody reported yet (sent to a slow
-   * recipient, or to one that left), at most `cap` times.
+   * recipient, or to one that left) and not reported for graceMs after it was sent, at most `cap` times.
    */
-  private endgamePick(m: Member): Pick | undefined {
+  private endgamePick(m: Member, now: number): Pick | undefined {
     if (m.endgame >= this.cap || !this.firstPassDone()) return undefined;
     const covered = this.union();
     for (let i = 0; i < this.chunkCount; i++) if (covered.has(i) && !m.have.has(i)) return undefined;
     for (let i = 0; i < this.chunkCount; i++) {
-      if (covered.has(i) || m.have.has(i) || m.sent.has(i)) continue;
+      if (covered.has(i) || m.have.has(i) || m.sent.has(i) || now - this.sentAt[i]! < this.graceMs) continue;
       m.endgame++;
       return { index: i, kind: 'endgame' };
     }

@@ -169,12 +169,12 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     const plan = this.plan!;
     const peer = r.target.peer;
     while (!this.closed && r.row.state === 'receiving' && r.conn && !r.conn.isClosed) {
-      const pick = plan.next(peer);
+      const pick = plan.next(peer, Date.now());
       if (!pick) {
         await new Promise<void>((resolve) => this.wakers.push(resolve));
         continue;
       }
-      plan.sent(peer, pick.index);
+      plan.sent(peer, pick.index, Date.now());
       try {
         const data = await this.init.readChunk(pick.index);
         await r.conn.sendChunk(this.token, pick.index, data);
@@ -224,6 +224,8 @@ export class PushRun extends EventEmitter<PushRunEvents> {
       if (r.row.state === 'receiving' && now - r.lastReport > silence) this.leave(r, 'gone', `no report for ${Math.round((now - r.lastReport) / 1000)} s`);
     }
     this.emitRows();
+    // The end game waits a while for reports: look again.
+    this.wake();
   }
 
   private emitRows(): void {

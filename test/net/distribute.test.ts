@@ -3,10 +3,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFile, readdir } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { lanUnavailableReason, type LanHost } from '../support/lan.js';
+import { inNetns, lanUnavailableReason, type LanHost } from '../support/lan.js';
 import { parseDone, sha256File, withDownloadMesh, writeRandomFile, type DownloadMesh } from '../support/download-mesh.js';
 import type { PeerProcess } from '../support/peer-process.js';
 import { withTimeout } from '../support/with-timeout.js';
@@ -162,6 +163,33 @@ if (skip) {
       const want = await sha256File(source);
       for (const dir of dirs.slice(1)) assert.is(await sha256File(join(dir, 'downloads', 'big.bin')), want);
     });
+  }));
+
+  test('one-shot: lanmesh distribute <path> --json pushes a file from outside any peer folder', withTimeout(90_000, async () => {
+    await withDownloadMesh(3, async () => {}, async ({ lan, peers, dirs, tmp }) => {
+      await meshed(peers);
+      const file = join(tmp, 'slides.bin');
+      await writeRandomFile(file, 8 * MiB);
+      const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+      const argv = inNetns(lan.hosts[2]!, [process.execPath, cli, 'distribute', file, '--json', '--wait', '2']);
+      const run = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(argv[0]!, argv.slice(1), { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('close', (code) => resolve({ code, out, err }));
+      });
+      assert.is(run.code, 0, run.err);
+      const j = JSON.parse(run.out);
+      console.log(`  ${run.out.trim()}`);
+      assert.is(j.file.name, 'slides.bin');
+      assert.equal(j.recipients.map((r: { state: string }) => r.state), ['done', 'done']);
+      assert.ok(j.ratio < 1.3, `ratio ${j.ratio}`);
+      const want = await sha256File(file);
+      for (const dir of dirs) assert.is(await sha256File(join(dir, 'downloads', 'slides.bin')), want);
+      assert.equal((await readdir(tmp)).filter((n) => n.startsWith('.lanmesh-oneshot')), []);
+    }, { peers: 2 });
   }));
 }
 

@@ -97,6 +97,15 @@ test('end game: only after the first pass, only for a recipient with nothing to 
   assert.is(plan3.next(A), undefined);
 });
 
+test('end game waits graceMs after a chunk left for its report before duplicating it', () => {
+  const plan = new PushPlan(2, [A, B], [], 5, 1000);
+  plan.sent(A, plan.next(A, 0)!.index, 0);
+  plan.sent(B, plan.next(B, 0)!.index, 0);
+  plan.report(A, bits(2, [0]), false);
+  assert.is(plan.next(A, 999), undefined);
+  assert.equal(plan.next(A, 1000), { index: 1, kind: 'endgame' });
+});
+
 test('a lying recipient cannot make the origin send more than each chunk once plus its end-game cap', () => {
   const n = 100;
   const plan = new PushPlan(n, [A, B, C]);
