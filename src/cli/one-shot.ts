@@ -15,6 +15,7 @@ import { downloadOnce, placeFile } from './one-shot-download.js';
 import { distributeOnce } from './one-shot-distribute.js';
 import { formatDone } from './transfer-format.js';
 import { isInside } from '../store/safe-path.js';
+import { exitCodeFor } from './exit-codes.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 /** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
@@ -151,7 +152,7 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
   const failLine = (err: unknown) => {
     o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);
     if (o.flags.json) say(JSON.stringify(errorJson(err)));
-    return 1;
+    return exitCodeFor(err);
   };
   let p: Plan;
   try {

@@ -56,5 +56,26 @@ export const CATALOG_GRACE_MS = 5000;
  */
 export async function settle(peer: Peer, waitMs: number, signal?: AbortSignal): Promise<void> {
   await delay(waitMs, signal);
-  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), CATALOG_GRACE_MS, signal);
+  await catalogsIn(peer, signal);
+}
+
+/**
+ * Line mode's first answers that depend on the mesh: discovery settled since the peer started (the
+ * peers found so far have sent their catalogs, bounded by `graceMs`), and with `index` the folder's
+ * first index done, bounded by `graceMs` too (a huge folder must not hold a script for minutes).
+ * Resolves true when everything settled, false when a bound ran out.
+ */
+export async function settleSince(peer: Peer, o: { startedAt: number; waitMs: number; graceMs: number; index: boolean }): Promise<boolean> {
+  let indexed = !o.index;
+  const indexing = o.index ? peer.indexed.then(() => (indexed = true)) : undefined;
+  if (peer.discovering) {
+    await delay(o.startedAt + o.waitMs - Date.now());
+    await catalogsIn(peer, undefined, o.graceMs);
+  }
+  if (indexing && !indexed) await Promise.race([indexing, delay(o.graceMs)]);
+  return indexed;
+}
+
+async function catalogsIn(peer: Peer, signal?: AbortSignal, graceMs = CATALOG_GRACE_MS): Promise<void> {
+  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), graceMs, signal);
 }

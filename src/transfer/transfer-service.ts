@@ -223,6 +223,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
    * via 'resume'). Called by the front end once it listens to the events. Idempotent.
    */
   async resumePartials(): Promise<void> {
+    // A peer told to leave right after it started (a script's quick exit) has nothing to resume.
+    if (this.closed) return;
     this.attached();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
@@ -237,7 +239,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       try {
         await this.begin(info.manifest, 'resume');
       } catch (e) {
-        this.init.onWarning(`cannot resume ${info.manifest.name}: ${describeError(e)}`);
+        if (!this.closed) this.init.onWarning(`cannot resume ${info.manifest.name}: ${describeError(e)}`);
       } finally {
         this.starting.delete(id);
       }

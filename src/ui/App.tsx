@@ -6,6 +6,7 @@ import { Box, Static, useApp } from 'ink';
 import { usePeerState, type Notice, type PeerFacade } from './use-peer-state.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { usePrompt } from './use-prompt.js';
+import { useOutputReplay } from './use-output-replay.js';
 import { complete } from './complete.js';
 import { Header, headerRows } from './Header.js';
 import { PeerList } from './PeerList.js';
@@ -25,6 +26,8 @@ export interface AppProps {
 
 const WELCOME = 'lanmesh: type help for the commands · Tab completes · ↑/↓ history · Ctrl+C leaves';
 const PROMPT_ROWS = 2;
+/** Typed alone, these clear the screen (the TUI's own command, like Ctrl+L). */
+const CLEAR_WORDS = new Set(['clear', 'cls']);
 const FINISHED_BAR = 20;
 
 const noticeKind = (n: Notice): OutputKind => (n.level === 'warning' ? 'warning' : n.level === 'success' ? 'success' : 'info');
@@ -126,10 +129,12 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     [facade, leave, print],
   );
 
+  const replay = useOutputReplay(output.length, width, rows);
   const commandNames = facade.commands.map((c) => c.name);
   const prompt = usePrompt({
-    onSubmit: submit,
+    onSubmit: (line) => (CLEAR_WORDS.has(line.trim()) ? replay.clear() : submit(line)),
     onLeave: leave,
+    onClear: replay.clear,
     complete: (text, cursor) => complete(text, cursor, { commands: commandNames, files: state.fileNames }),
     isActive: status === undefined,
   });
@@ -141,7 +146,9 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
 
   return (
     <>
-      <Static items={output}>{(entry) => <OutputLine key={entry.key} entry={entry} />}</Static>
+      <Static key={replay.epoch} items={replay.from > 0 ? output.slice(replay.from) : output}>
+        {(entry) => <OutputLine key={entry.key} entry={entry} />}
+      </Static>
       <Box flexDirection="column">
         <Header self={state.self} peerCount={state.peers.length} width={width} index={state.index} discovering={state.discovering} />
         <PeerList

@@ -144,20 +144,22 @@ if (skip) {
     });
   }));
 
-  test('failures: exit 1, one line on stderr, a JSON error with --json', withTimeout(90_000, async () => {
+  test('failures: exit 3 not found, 2 usage, 1 otherwise; one line on stderr, a JSON error with --json', withTimeout(90_000, async () => {
     await withSeeder(async ({ lan, tmp }) => {
       const h2 = lan.hosts[1]!;
       const missing = await oneShot(h2, ['download', 'nothing-here.txt', '--json', '--wait', '0.2']);
-      assert.is(missing.code, 1);
+      assert.is(missing.code, 3);
       assert.ok(oneLine(missing.stderr), missing.stderr);
       assert.match(missing.stderr, /no file 'nothing-here\.txt' on the mesh/);
       assert.equal(json(missing).error.code, 'NOT_FOUND');
 
       for (const args of [['where'], ['list', 'extra'], ['list', 'extra', 'args'], ['peers', '--out', '/tmp'], ['--json'], ['frob'], ['list', '--wait', '-1']]) {
         const r = await oneShot(h2, args);
-        assert.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(oneLine(r.stderr), `one line for ${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
-        assert.is(r.stdout, '');
+        // --json gets its JSON error even when the command line itself is wrong.
+        if (args.includes('--json')) assert.is(json(r).error.code, 'BAD_COMMAND');
+        else assert.is(r.stdout, '');
       }
       const extra = await oneShot(h2, ['list', 'extra', 'args']);
       assert.is(extra.stderr, "lanmesh list: takes no argument, got 'extra args'\n");

@@ -200,6 +200,22 @@ test('history with up/down, tab completion of commands and file names', withTime
   }
 }));
 
+test('editing keys inside one burst act where they were typed: Backspace, Ctrl+U, Ctrl+W', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} />);
+  try {
+    await frameWith(ui.lastFrame, 'peer1');
+    // One chunk, as a fast typist or a script sends it: l i s x Backspace t Enter.
+    ui.stdin.write(`lisx${KEY.backspace}t${KEY.enter}`);
+    await frameWith(ui.lastFrame, '› list');
+    ui.stdin.write(`junk words\u0015peers x\u0017${KEY.backspace}\r`);
+    await frameWith(ui.lastFrame, /› peers\n/);
+    assert.equal(fake.runs, ['list', 'peers']);
+  } finally {
+    ui.unmount();
+  }
+}));
+
 test('Ctrl+C leaves like exit: the peer is stopped (goodbye) and the UI says bye', withTimeout(5000, async () => {
   const fake = new FakeFacade();
   const ui = render(<App facade={fake} />);
