@@ -158,11 +158,11 @@ export class PushPlan {
     return undefined;
   }
 
-  /** A live recipient whose queue has more than the chunk it is probably writing now. */
+  /** The live recipient with the longest queue (what it is writing now was taken off its queue already). */
   private longestQueue(except: PeerId): Member | undefined {
     let best: Member | undefined;
     for (const [peer, m] of this.members) {
-      if (peer === except || !m.live || m.queue.length < 2) continue;
+      if (peer === except || !m.live || m.queue.length === 0) continue;
       if (!best || m.queue.length > best.queue.length) best = m;
     }
     return best;

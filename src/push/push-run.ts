@@ -175,10 +175,10 @@ export class PushRun extends EventEmitter<PushRunEvents> {
         continue;
       }
       plan.sent(peer, pick.index, Date.now());
+      r.row.sent++;
       try {
         const data = await this.init.readChunk(pick.index);
         await r.conn.sendChunk(this.token, pick.index, data);
-        r.row.sent++;
         this.originBytes += data.length;
       } catch (e) {
         if (!this.closed && !r.conn.isClosed) this.init.onWarning(`push to ${r.target.name}: chunk ${pick.index}: ${describeError(e)}`);

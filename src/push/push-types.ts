@@ -17,7 +17,7 @@ export interface PushRow {
   /** What its reports say: chunks stored from the origin, and from the other peers. */
   fromOrigin: number;
   fromPeers: number;
-  /** Chunks the origin wrote to it. */
+  /** Chunks the origin picked for it (written, or being written). */
   sent: number;
   /** Bytes per second it gained lately. */
   rate: number;
