@@ -112,6 +112,7 @@ const shareCommand: Command = {
 const distributeCommand: Command = {
   name: 'distribute',
   usage: 'distribute <name | id> [--to PEER,…]',
+  takesArgument: true,
   summary: 'push a file this peer has to every peer (or the named ones); the origin uploads each chunk about once',
   run({ peer }, rest) {
     const { query, to } = parseDistributeArgs(rest);
