@@ -6,6 +6,8 @@ import { isLanmeshError } from '../../src/errors.js';
 import { MAX_REQUEST_FRAME, encodeControl } from '../../src/wire/frame.js';
 import { MAX_FILE_CHUNKS, parseControl } from '../../src/wire/messages.js';
 import { MAX_HAVE_BYTES, MAX_PUSH_REASON } from '../../src/wire/push-messages.js';
+import { seededRandom } from '../../src/transfer/scheduler.js';
+import { parseValue, refuses } from '../support/message-asserts.js';
 
 const ID = 'a'.repeat(64);
 const PEER = '0123456789abcdef';
@@ -16,17 +18,7 @@ const offer = { t: 'push.offer', rid: 1, push: TOKEN, from: PEER, port: 9003, ma
 const answer = { t: 'push.answer', rid: 1, verdict: 'accept' };
 const report = { t: 'push.report', push: TOKEN, peer: PEER, have: Buffer.from([0xe0]).toString('base64'), fromOrigin: 2, fromPeers: 1, state: 'done' };
 
-const parse = (v: unknown) => parseControl(Buffer.from(JSON.stringify(v), 'utf8'));
-
-function refuses(v: unknown, why: string): void {
-  try {
-    parse(v);
-  } catch (e) {
-    assert.ok(isLanmeshError(e, 'BAD_MESSAGE'), `${why}: expected BAD_MESSAGE, got ${String(e)}`);
-    return;
-  }
-  assert.unreachable(`${why}: accepted ${JSON.stringify(v).slice(0, 200)}`);
-}
+const parse = parseValue;
 
 test('valid push messages round-trip; unknown fields are dropped', () => {
   for (const v of ['accept', 'held', 'no-space', 'refused']) assert.equal(parse({ ...answer, verdict: v }), { ...answer, verdict: v });
@@ -73,19 +65,8 @@ test('the largest report fits in one request frame (what the distributor port ac
   assert.equal(parseControl(frame.subarray(5)), big);
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('fuzz: 10k seeded slices and mutations of push messages only ever fail with BAD_MESSAGE', () => {
-  const rand = mulberry32(10);
+  const rand = seededRandom(10);
   const texts = [offer, answer, report].map((m) => Buffer.from(JSON.stringify(m), 'utf8'));
   let accepted = 0;
   for (let iter = 0; iter < 10_000; iter++) {

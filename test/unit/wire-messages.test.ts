@@ -17,6 +17,7 @@ import {
   validateControl,
 } from '../../src/wire/messages.js';
 import type { ControlMessage } from '../../src/wire/messages.js';
+import { parseValue, refuses } from '../support/message-asserts.js';
 
 const ID = 'a'.repeat(64);
 const PEER = '0123456789abcdef';
@@ -25,17 +26,7 @@ const H = (i: number): string => i.toString(16).padStart(64, '0');
 const manifest = { id: ID, name: 'song.mp3', size: 2_500_000, chunkSize: 1_048_576, hashes: [H(1), H(2), H(3)] };
 
 const body = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
-const parse = (v: unknown): ControlMessage => parseControl(body(v));
-
-function refuses(v: unknown, why: string): void {
-  try {
-    parse(v);
-  } catch (e) {
-    assert.ok(isLanmeshError(e, 'BAD_MESSAGE'), `${why}: expected BAD_MESSAGE, got ${String(e)}`);
-    return;
-  }
-  assert.unreachable(`${why}: accepted ${JSON.stringify(v).slice(0, 200)}`);
-}
+const parse = parseValue;
 
 const valid: Array<[string, object]> = [
   ['catalog.get', { t: 'catalog.get', rid: 1 }],
