@@ -25,7 +25,6 @@ const TOKEN = 'f'.repeat(32);
 const H = (i: number): string => i.toString(16).padStart(64, '0');
 const manifest = { id: ID, name: 'song.mp3', size: 2_500_000, chunkSize: 1_048_576, hashes: [H(1), H(2), H(3)] };
 
-const body = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 const parse = parseValue;
 
 const valid: Array<[string, object]> = [
