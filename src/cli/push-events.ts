@@ -10,12 +10,16 @@ type On = <A extends unknown[]>(event: string, fn: (...args: A) => void) => void
 /** Where the lines go (a SessionSink's line()). */
 type Line = (l: { level: 'info' | 'success'; text: string }) => void;
 
-export function attachPushEvents(on: On, line: Line): void {
+/** Live rows for a front end that draws them (the UI); same shape as session-events' PushUpdate. */
+type Rows = (u: { type: 'rows'; id: string; name: string; rows: PushRow[] } | { type: 'end'; id: string }) => void;
+
+export function attachPushEvents(on: On, line: Line, rows?: Rows): void {
   const sink = { line };
   const info = (text: string) => sink.line({ level: 'info', text });
   const lastShown = new Map<string, number>();
   on('push:start', (s: PushStart) => info(formatPushStart(s)));
   on('push:progress', (p: { id: string; name: string; rows: PushRow[] }) => {
+    rows?.({ type: 'rows', ...p });
     const now = Date.now();
     if (now - (lastShown.get(p.id) ?? 0) < PROGRESS_EVERY_MS) return;
     lastShown.set(p.id, now);
@@ -28,6 +32,7 @@ export function attachPushEvents(on: On, line: Line): void {
   on('push:covered', (p: { name: string }) => info(formatPushCovered(p)));
   on('push:done', (s: PushSummary) => {
     lastShown.delete(s.id);
+    rows?.({ type: 'end', id: s.id });
     sink.line({ level: 'success', text: formatPushDone(s) });
     for (const r of s.rows) info(`  ${formatPushRow(r)}`);
   });

@@ -7,6 +7,7 @@ import type { DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder } 
 import { formatDone, formatDropped, formatStart, formatState } from './transfer-format.js';
 import { describeError } from '../errors.js';
 import { attachPushEvents } from './push-events.js';
+import type { PushRow } from '../push/push-service.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -25,9 +26,13 @@ export type DownloadUpdate =
   /** Done or failed: it leaves the running list (its line follows). */
   | { type: 'end'; id: string };
 
+export type PushUpdate = { type: 'rows'; id: string; name: string; rows: PushRow[] } | { type: 'end'; id: string };
+
 export interface SessionSink {
   line(l: SessionLine): void;
   download?(u: DownloadUpdate): void;
+  /** A push this peer runs: its recipients' rows (every second), or its end. */
+  push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
 }
@@ -98,7 +103,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     warning(`download ${f.name} failed: ${f.error}`);
   });
 
-  attachPushEvents(on, (l) => sink.line(l));
+  attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {
