@@ -173,6 +173,7 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     this.catalog.on('change', () => this.emit('catalog'));
+    this.catalog.on('warning', (m) => this.warn(m));
 
     if (init.mdns !== false) {
       await discovery.start();
@@ -240,6 +241,11 @@ export class Peer extends EventEmitter {
   /** Pushes a file this peer holds to every peer, or to those named; progress comes as push:* events. */
   distribute(query: string, to?: string[]): PushStart {
     return this.push.distribute(query, to);
+  }
+
+  /** Stops a download for good (its partial data deleted): it never resumes. */
+  cancelDownload(query: string): ReturnType<TransferService['cancel']> {
+    return this.transfer.cancel(query);
   }
 
   /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */

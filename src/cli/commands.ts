@@ -85,6 +85,18 @@ const downloadsCommand: Command = {
   },
 };
 
+const cancelCommand: Command = {
+  name: 'cancel',
+  usage: 'cancel <name | id>',
+  takesArgument: true,
+  summary: 'stop a download for good: its partial data is deleted and it never resumes',
+  async run({ peer }, rest) {
+    const c = await peer.cancelDownload(rest);
+    const kept = c.bytesDone > 0 ? ` (${formatBytes(c.bytesDone)} fetched, deleted)` : '';
+    return { lines: [`cancelled ${c.name}${kept}: it will not resume`] };
+  },
+};
+
 const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',
@@ -140,7 +152,7 @@ const exitCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, distributeCommand, helpCommand, exitCommand,
+  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, cancelCommand, whereCommand, shareCommand, distributeCommand, helpCommand, exitCommand,
 ];
 
 function displayName(f: MeshFile): string {

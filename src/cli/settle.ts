@@ -59,21 +59,18 @@ export async function settle(peer: Peer, waitMs: number, signal?: AbortSignal): 
   await catalogsIn(peer, signal);
 }
 
-/**
- * Line mode's first answers that depend on the mesh: discovery settled since the peer started (the
- * peers found so far have sent their catalogs, bounded by `graceMs`), and with `index` the folder's
- * first index done, bounded by `graceMs` too (a huge folder must not hold a script for minutes).
- * Resolves true when everything settled, false when a bound ran out.
- */
-export async function settleSince(peer: Peer, o: { startedAt: number; waitMs: number; graceMs: number; index: boolean }): Promise<boolean> {
-  let indexed = !o.index;
-  const indexing = o.index ? peer.indexed.then(() => (indexed = true)) : undefined;
-  if (peer.discovering) {
-    await delay(o.startedAt + o.waitMs - Date.now());
-    await catalogsIn(peer, undefined, o.graceMs);
-  }
-  if (indexing && !indexed) await Promise.race([indexing, delay(o.graceMs)]);
-  return indexed;
+/** Line mode's first answer that depends on the peers: discovery settled since the peer started. */
+export async function settleSince(peer: Peer, o: { startedAt: number; waitMs: number; graceMs: number }): Promise<void> {
+  if (!peer.discovering) return;
+  await delay(o.startedAt + o.waitMs - Date.now());
+  await catalogsIn(peer, undefined, o.graceMs);
+}
+
+/** The folder's first index, waited for at most `graceMs` (a huge folder must not hold a script for minutes). */
+export async function indexedWithin(peer: Peer, graceMs: number): Promise<boolean> {
+  let done = false;
+  await Promise.race([peer.indexed.then(() => (done = true)), delay(graceMs)]);
+  return done;
 }
 
 async function catalogsIn(peer: Peer, signal?: AbortSignal, graceMs = CATALOG_GRACE_MS): Promise<void> {

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { TcpListener } from '../transfer/tcp-listener.js';
 import { FramedConnection } from '../wire/connection.js';
-import { MAX_REQUEST_FRAME } from '../wire/frame.js';
+import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS } from '../wire/frame.js';
 import type { ControlMessage, PushReport } from '../wire/messages.js';
 import { describeError } from '../errors.js';
 
@@ -17,7 +17,7 @@ export class DistributorPort {
     let self: DistributorPort | undefined;
     const listener = await TcpListener.listen(port, host, 'distributor', (s: Socket) => {
       if (!self) return s.destroy();
-      const conn = new FramedConnection(s, { maxFrameBytes: MAX_REQUEST_FRAME });
+      const conn = new FramedConnection(s, { maxFrameBytes: MAX_REQUEST_FRAME, frameTimeoutMs: REQUEST_FRAME_TIMEOUT_MS });
       conn.on('warning', (e) => onWarning(`distributor: ${describeError(e)}`));
       conn.on('chunk', () => conn.close());
       // One error answer, then the connection ends: frames already decoded after it are ignored, so a

@@ -4,6 +4,7 @@ import { LanmeshError } from '../errors.js';
 import { PEER_ID_RE } from '../types.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
+import { checkJsonShape } from './json-shape.js';
 import { BASE64_RE, MAX_FILE_CHUNKS, TOKEN_RE, fileId, fileShape, manifest } from './shapes.js';
 import { validatePush, type PushAnswer, type PushMessage, type PushOffer } from './push-messages.js';
 
@@ -71,8 +72,9 @@ export function isResponse(m: ControlMessage): m is ResponseMessage | (ErrorMsg 
   return (Object.values(RESPONSE_TYPE) as string[]).includes(m.t);
 }
 
-/** Decode a control frame's body: strict UTF-8, JSON, then validateControl. */
+/** Decode a control frame's body: its shape bounded (json-shape.ts), strict UTF-8, JSON, then validateControl. */
 export function parseControl(body: Buffer): ControlMessage {
+  checkJsonShape(body);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
