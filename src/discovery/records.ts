@@ -211,7 +211,10 @@ function parseTxtRecord(rec: Answer, address: string, reject: Reject): Announcem
   const entries = txtStrings((rec as { data?: unknown }).data);
   if (!entries) return fail(`bad TXT data on ${on}`);
   const txt = txtMap(entries);
-  if (txt.get('v') !== TXT_VERSION) return fail(`unsupported v=${quoted(txt.get('v') ?? '')} on ${on}`);
+  const v = txt.get('v');
+  // No v= at all: not a lanmesh peer that speaks another version, but another program on our type.
+  if (v === undefined) return fail(`${on} is an instance of another program (no v= in its TXT), ignored`);
+  if (v !== TXT_VERSION) return fail(`unsupported v=${quoted(v)} on ${on}`);
   const id = txt.get('id');
   if (!id || !PEER_ID_RE.test(id)) return fail(`bad id on ${on}`);
   if (!label.endsWith(`-${id}`)) return fail(`instance ${on} does not match id ${id}`);

@@ -47,7 +47,8 @@ export interface TransferEvents {
   'download:state': [DownloadProgress];
   'download:dropped': [DroppedHolder];
   'download:done': [DownloadSummary];
-  'download:failed': [{ id: FileId; name: string; error: string }];
+  /** cancelled: the user ended it (cancel), not a fault. */
+  'download:failed': [{ id: FileId; name: string; error: string; cancelled?: true }];
 }
 
 /** The download events the peer re-emits (for line mode and the UI). */
@@ -221,7 +222,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       await pick.d.close();
     }
     await PartialDownload.remove(this.init.store.dir, pick.id);
-    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled' });
+    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true });
     return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
@@ -230,7 +231,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.closed) return;
     this.closed = true;
     this.env?.catalog.off('change', this.onCatalog);
-    this.uploads.close();
+    await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
     this.source.close();

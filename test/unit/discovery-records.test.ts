@@ -166,6 +166,14 @@ test('remote text in a reason is quoted and printable: one packet cannot print f
   assert.is(ok[0]!.info.name, 'a\uFFFDgnp.exe', 'bidi overrides in a peer name are made printable too');
 });
 
+test('a record without v= is said to be another program, not an unsupported version', () => {
+  const reasons: string[] = [];
+  parseAnnouncements(txtRecord(goodTxt.filter((e) => !e.startsWith('v='))), rinfo, (r) => reasons.push(r));
+  assert.is(reasons.length, 1);
+  assert.match(reasons[0]!, /is an instance of another program \(no v= in its TXT\), ignored$/);
+  assert.not.match(reasons[0]!, /undefined|unsupported/);
+});
+
 test('a long name is cut to fit its TXT string (name= + 250 bytes) and still parses', () => {
   const got = parseAnnouncements(response({ ...self, name: 'x'.repeat(300) }), rinfo);
   assert.is(got[0]?.info.name, 'x'.repeat(250));
