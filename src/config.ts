@@ -10,6 +10,8 @@ export interface PeerFlags {
   name?: string;
   /** `--peer HOST:PORT`, repeatable. */
   peer?: string[];
+  /** Pushes from other peers: all | none. */
+  accept?: string;
 }
 
 const MAX_BASE_PORT = 65535 - 3;
@@ -26,9 +28,11 @@ export function parsePeerConfig(flags: PeerFlags, cwd: string, env: Record<strin
   if (flags.name !== undefined && (!name || name.length > 63 || /[\u0000-\u001f]/.test(name))) {
     throw new LanmeshError('BAD_CONFIG', '--name must be 1 to 63 printable characters');
   }
+  const accept = flags.accept ?? 'all';
+  if (accept !== 'all' && accept !== 'none') throw new LanmeshError('BAD_CONFIG', `--accept must be all or none, got '${accept}'`);
   const staticPeers = mergeEntries(
     (flags.peer ?? []).map((p) => parseStaticEntry(p, '--peer')),
     parseStaticList(env.LANMESH_PEERS ?? '', 'LANMESH_PEERS'),
   );
-  return { dir: resolve(cwd, flags.dir ?? '.'), port, name, ...(staticPeers.length ? { staticPeers } : {}) };
+  return { dir: resolve(cwd, flags.dir ?? '.'), port, name, accept, ...(staticPeers.length ? { staticPeers } : {}) };
 }

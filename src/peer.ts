@@ -14,7 +14,7 @@ import { readPeersFile } from './discovery/peers-file.js';
 import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
-import { StubPort } from './transfer/stub-port.js';
+import { PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
 import { TransferService, type DownloadProgress, type DownloadStart, type WhereReport } from './transfer/transfer-service.js';
 import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
@@ -23,6 +23,7 @@ import { LanmeshError, describeError } from './errors.js';
 import { WarningGate } from './warning-gate.js';
 import { service, startAll, stopAll, type Service } from './lifecycle.js';
 import { BoundPort, LateService } from './peer/bound-port.js';
+import { PushStarter } from './peer/push-starter.js';
 import { Indexer } from './peer/indexer.js';
 import type { DownloadEvent } from './transfer/download-types.js';
 
@@ -50,6 +51,8 @@ export interface PeerInit {
   mdns?: boolean;
   /** P2P-CI index mode: register RFC files with this index server and serve GET on the sender port. */
   index?: IndexModeOptions;
+  /** Pushes from other peers: take them all (default) or none. */
+  accept?: AcceptPolicy;
 }
 
 export interface PeerView {
@@ -72,7 +75,8 @@ export class Peer extends EventEmitter {
   private readonly warnings = new WarningGate();
   private readonly transfer: TransferService;
   private readonly compat: IndexMode | undefined;
-  private readonly ports4: [BoundPort, BoundPort, BoundPort, BoundPort];
+  private readonly ports4: [BoundPort, BoundPort];
+  private readonly push: PushStarter;
   private readonly mdns: LateService<MdnsDiscovery> | undefined;
   private readonly statics: StaticPeers;
   private readonly indexer: Indexer;
@@ -118,9 +122,17 @@ export class Peer extends EventEmitter {
         port: at(1), host, source: transfer.source, handlers: [...transfer.senderHandlers, statics.handler], onWarning: warn,
         onP2pci: compat && ((s, first) => compat.serve(s, first)),
       })),
-      new BoundPort('distributor', () => StubPort.start(at(2), host, 'distributor')),
-      new BoundPort('distributee', () => StubPort.start(at(3), host, 'distributee')),
     ];
+    // Push (T+2, T+3): both ports in one service; its events are forwarded once it is made.
+    this.push = new PushStarter({
+      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+      catalog: () => this.catalog,
+      peers: () => this.peers(),
+      onWarning: warn,
+      onNotice: (m) => this.emit('notice', m),
+    }, (push) => {
+      for (const ev of PUSH_EVENTS) push.on(ev, (x: unknown) => this.emit(ev, x));
+    });
 
     const sync = new CatalogSync(this.catalog, (pid, signal, t) => {
       if (t.address === undefined || !t.ports) return Promise.reject(new LanmeshError('NOT_FOUND', `no address for peer ${pid}`));
@@ -133,6 +145,7 @@ export class Peer extends EventEmitter {
     this.table.on('peer:update', (p: RemotePeer) => sync.seen(p));
     this.table.on('peer:down', (p: RemotePeer, reason: string) => {
       sync.gone(p.id);
+      this.push.peerDown(p.id);
       this.emit('peer:down', p, reason);
     });
 
@@ -163,6 +176,7 @@ export class Peer extends EventEmitter {
     let sweep: NodeJS.Timeout | undefined;
     const services: Service[] = [
       ...this.ports4,
+      this.push,
       service('catalog-sync', () => {}, () => sync.close()),
       service('peer-table', () => {
         sweep = setInterval(() => this.table.expire(), init.discovery?.sweepMs ?? DEFAULT_SWEEP_MS);
@@ -207,8 +221,8 @@ export class Peer extends EventEmitter {
 
   /** The four bound ports (a running peer has them all). */
   get ports(): PortSet {
-    const [r, s, d, e] = this.ports4;
-    return { receiver: r.port, sender: s.port, distributor: d.port, distributee: e.port };
+    const [r, s] = this.ports4;
+    return { receiver: r.port, sender: s.port, ...this.push.ports };
   }
 
   /** Settles when the first index of the folder is done (the peer answers long before). */
@@ -270,6 +284,11 @@ export class Peer extends EventEmitter {
   /** Starts fetching a file (name or id prefix) from every holder; progress comes as `download` events. */
   download(query: string): Promise<DownloadStart> {
     return this.transfer.download(query);
+  }
+
+  /** Pushes a file this peer holds to every peer, or to those named; progress comes as push:* events. */
+  distribute(query: string, to?: string[]): PushStart {
+    return this.push.distribute(query, to);
   }
 
   /** Stops a download for good (its partial data deleted): it never resumes. */

@@ -11,6 +11,7 @@ const PEER = `
     $ lanmesh [-t <port>] [--dir <folder>] [--name <name>] [--no-tui]
               [--peer <host>:<port>]…
     $ lanmesh list | peers | where <name> | download <name>   (one-shot)
+    $ lanmesh distribute <path | name> [--to PEER,…]          (one-shot)
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
     $ lanmesh doctor [-t <port>] [--peer <host>:<port>]…   (why no peers?)
@@ -36,6 +37,7 @@ const PEER = `
     --peer HOST:PORT     A peer mDNS cannot reach (PORT = its -t); repeatable.
                          Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
+    --accept all|none    Pushes from other peers: take them (default) or not
     --index              P2P-CI index server HOST[:PORT] (default port 7734)
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)
@@ -44,8 +46,8 @@ const PEER = `
     -v, --version        Show the version
 
   Commands (typed once it runs)
-    list, peers, download, downloads, where, share, add-peer, forget-peer,
-    doctor, help, exit (or quit)
+    list, peers, download, downloads, where, share, distribute, add-peer,
+    forget-peer, doctor, help, exit (or quit)
 ${EXIT_CODES}
 
   Examples
@@ -122,6 +124,18 @@ ${EXIT_CODES}
     --peer HOST:PORT     Probe this peer's sender port (PORT = its -t)
     --dir <folder>       Probe the peers in <folder>/.lanmesh/peers.txt too
     -h, --help           Show this help
+`,
+  distribute: `
+  Usage
+    $ lanmesh distribute <path | name | id prefix> [--to PEER,…] [--json]
+
+  Pushes a file to every peer on the mesh (or only to the named ones: names or
+  id prefixes, comma-separated). A path is shared first. Each recipient gets a
+  different share and fetches the rest from the others, so the file leaves
+  here about once. Ends when every recipient is done, refused or gone.
+${ONE_SHOT_OPTIONS}
+    --to <peers>         Push only to these peers
+${EXIT_CODES}
 `,
   'index-server': `
   Usage

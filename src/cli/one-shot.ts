@@ -13,6 +13,7 @@ import { execute } from '../session/commands.js';
 import { settle, until } from './settle.js';
 import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-shot-json.js';
 import { downloadOnce, placeFile } from './one-shot-download.js';
+import { distributeOnce } from './one-shot-distribute.js';
 import { formatDone, formatProgress } from '../session/text.js';
 import { isInside } from '../store/safe-path.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -27,9 +28,10 @@ export const ONE_SHOT_FLAGS = {
   json: { type: 'boolean' },
   wait: { type: 'number' },
   out: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
-const COMMANDS = ['list', 'peers', 'where', 'download'] as const;
+const COMMANDS = ['list', 'peers', 'where', 'download', 'distribute'] as const;
 export type OneShotCommand = (typeof COMMANDS)[number];
 
 export const isOneShotCommand = (s: string): s is OneShotCommand => (COMMANDS as readonly string[]).includes(s);
@@ -42,6 +44,7 @@ export interface OneShotFlags {
   json?: boolean;
   wait?: number;
   out?: string;
+  to?: string;
 }
 
 export interface OneShotInit {
@@ -83,13 +86,14 @@ interface Plan {
 async function plan(o: OneShotInit): Promise<Plan> {
   const { command, args, flags } = o;
   const name = args.join(' ').trim();
-  if ((command === 'where' || command === 'download') && !name) {
+  if ((command === 'where' || command === 'download' || command === 'distribute') && !name) {
     throw new LanmeshError('BAD_COMMAND', `usage: lanmesh ${command} <name | id prefix>`);
   }
   if ((command === 'list' || command === 'peers') && name) {
     throw new LanmeshError('BAD_COMMAND', `takes no argument, got '${name}'`);
   }
   if (flags.out !== undefined && command !== 'download') throw new LanmeshError('BAD_COMMAND', '--out goes with download');
+  if (flags.to !== undefined && command !== 'distribute') throw new LanmeshError('BAD_COMMAND', '--to goes with distribute');
   const waitS = flags.wait ?? DEFAULT_WAIT_S;
   if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) {
     throw new LanmeshError('BAD_CONFIG', `--wait must be a number of seconds from 0 to 600, got ${Number.isNaN(waitS) ? 'something else' : waitS}`);
@@ -175,6 +179,8 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
       const text = formatDone({ ...summary, path }, dirname(path)).replace(`→ ${basename(path)}; `, `→ ${shown}; `);
       return { text: [text], json: downloadJson(summary, path) };
     }
+    case 'distribute':
+      return distributeOnce(peer, { what: p.name!, to: o.flags.to, cwd: o.cwd, signal: o.signal });
   }
 }
 

@@ -1,7 +1,7 @@
 // Every command both front ends offer, in help order, and execute(): one input line → its output.
 import type { Command, CommandContext, CommandOutput } from './command-types.js';
 import {
-  cancelCommand, downloadCommand, downloadsCommand, exitCommand, listCommand, peersCommand, shareCommand, whereCommand,
+  cancelCommand, distributeCommand, downloadCommand, downloadsCommand, exitCommand, listCommand, peersCommand, shareCommand, whereCommand,
 } from './mesh-commands.js';
 import { addPeerCommand, doctorCommand, forgetPeerCommand } from './peer-commands.js';
 import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
@@ -20,7 +20,7 @@ const helpCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, cancelCommand, whereCommand, shareCommand,
+  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, cancelCommand, whereCommand, shareCommand, distributeCommand,
   addPeerCommand, forgetPeerCommand, doctorCommand, helpCommand, exitCommand,
 ];
 

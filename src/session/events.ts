@@ -6,6 +6,8 @@ import type { RemotePeer } from '../discovery/peer-table.js';
 import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { formatDone, formatDropped, formatStart, formatState } from './text.js';
 import { describeError } from '../errors.js';
+import { attachPushEvents } from './push-events.js';
+import type { PushRow } from '../push/push-service.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -17,10 +19,14 @@ export interface SessionLine {
   finished?: { name: string; size: number };
 }
 
+export type PushUpdate = { type: 'rows'; id: string; name: string; rows: PushRow[] } | { type: 'end'; id: string };
+
 export interface SessionSink {
   line(l: SessionLine): void;
   /** Every download event as the peer forwards it (the sink keeps what it shows). */
   download?(e: DownloadEvent): void;
+  /** A push this peer runs: its recipients' rows (every second), or its end. */
+  push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
 }
@@ -70,7 +76,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     sink.download?.(e);
     switch (e.type) {
       case 'start':
-        if (e.start.via === 'resume') info(formatStart(e.start));
+        if (e.start.via === 'resume' || e.start.via === 'push') info(formatStart(e.start));
         return;
       case 'progress':
         return;
@@ -96,6 +102,8 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
         return warning(`download ${e.failure.name} failed: ${e.failure.error}`);
     }
   });
+
+  attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {

@@ -1,9 +1,11 @@
-// The mesh commands (list, peers, download, downloads, where, share, exit): each reads the peer and
+// The mesh commands (list, peers, download, downloads, cancel, where, share, distribute, exit): each reads the peer and
 // returns the lines to show; a thrown error becomes one "error: …" line in either front end.
 import type { MeshFile } from '../catalog/catalog.js';
 import type { Command } from './command-types.js';
 import { formatBytes, formatProgress, formatStart, formatWhere, plural, table } from './text.js';
 import { LanmeshError } from '../errors.js';
+import { parseDistributeArgs } from './distribute-args.js';
+import { formatPushStart } from './push-format.js';
 
 export const peersCommand: Command = {
   name: 'peers',
@@ -92,6 +94,17 @@ export const shareCommand: Command = {
     const m = file.manifest;
     const what = `${file.relPath} (${formatBytes(m.size)}), id ${m.id.slice(0, 12)}`;
     return { lines: [copied ? `shared ${what}` : `already offered: ${what}`] };
+  },
+};
+
+export const distributeCommand: Command = {
+  name: 'distribute',
+  usage: 'distribute <name | id> [--to PEER,…]',
+  takesArgument: true,
+  summary: 'push a file this peer has to every peer (or the named ones); the origin uploads each chunk about once',
+  run({ peer }, rest) {
+    const { query, to } = parseDistributeArgs(rest);
+    return { lines: [formatPushStart(peer.distribute(query, to))] };
   },
 };
 

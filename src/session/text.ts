@@ -63,6 +63,7 @@ export function chunkRanges(bits: Bitfield, maxParts = 12): string {
 export function formatStart(s: DownloadStart): string {
   const what = `${s.name} (${formatBytes(s.size)}, ${plural(s.chunks, 'chunk')})`;
   const from = s.holders === 0 ? 'no holder reachable yet: waiting for one' : `from ${plural(s.holders, 'holder')}`;
+  if (s.via === 'push') return `receiving ${what} pushed by ${s.pushedBy ?? 'another peer'}${s.kept > 0 ? `, ${s.kept} chunks already here` : ''}`;
   if (s.kept > 0) return `resuming ${what}: ${s.kept}/${s.chunks} chunks already here, ${from}`;
   return `downloading ${what} ${from}`;
 }

@@ -69,8 +69,10 @@ export interface DownloadStart {
   /** Chunks already verified on disk. */
   kept: number;
   holders: number;
-  /** command: asked for now; resume: picked up again at start. */
-  via: 'command' | 'resume';
+  /** command: asked for now; resume: picked up again at start; push: another peer pushed it here. */
+  via: 'command' | 'resume' | 'push';
+  /** via push: the name of the peer that pushed it. */
+  pushedBy?: string;
 }
 
 export interface DownloadFailure {

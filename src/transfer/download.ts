@@ -10,7 +10,7 @@ import { HolderSession, type HolderInfo, type SessionHooks } from './holder-sess
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
 import { HolderStanding } from './holder-standing.js';
-import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
+import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder, HolderShare } from './download-types.js';
 
 export interface DownloadInit {
   partial: PartialDownload;
@@ -70,6 +70,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private parked: HolderInfo[] = [];
   private st: DownloadState = 'connecting';
   private lastReported = -1;
+  /** What a push's origin sent (the distributee port), for the summary: the scheduler never asked it. */
+  private readonly pushers = new Map<PeerId, HolderShare>();
 
   constructor(private readonly init: DownloadInit) {
     super();
@@ -126,6 +128,18 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     for (const peer of this.standing.forgiveAbsent(seen)) this.sched.pardon(peer);
     this.pump();
+  }
+
+  /** A chunk pushed to us by `from` (push origin): verified and stored exactly like a pulled one. */
+  async pushed(from: PeerId, name: string, index: ChunkIndex, data: Buffer): Promise<void> {
+    if (index >= this.manifest.hashes.length || this.isOver()) return;
+    if (!this.pushers.has(from)) this.pushers.set(from, { peer: from, name, bytes: 0, chunks: 0 });
+    await this.accept(from, index, data);
+  }
+
+  /** The verified chunks held now (a copy). */
+  have(): Bitfield {
+    return this.tally.done.clone();
   }
 
   /** A seeder's data connection closed: re-queue what it still owed us. */
@@ -266,6 +280,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     if (this.isOver()) return true;
     this.tally.stored(index, data.length);
+    const pusher = this.pushers.get(peer);
+    if (pusher) {
+      pusher.chunks++;
+      pusher.bytes += data.length;
+    }
     this.standing.delivered(peer);
     const { duplicateOf } = this.sched.onChunk(peer, index, data.length, this.now());
     for (const other of duplicateOf ?? []) this.sessions.get(other as PeerId)?.cancel(index);
@@ -348,7 +367,10 @@ export class Download extends EventEmitter<DownloadEvents> {
       return;
     }
     if (!this.moveTo('done')) return;
-    this.emit('done', this.tally.summary(path, this.sched.stats(), this.standing.dropped()));
+    const summary = this.tally.summary(path, this.sched.stats(), this.standing.dropped());
+    const pushed = [...this.pushers.values()].filter((p) => p.chunks > 0);
+    if (pushed.length > 0) summary.shares = [...summary.shares, ...pushed].sort((a, b) => b.bytes - a.bytes);
+    this.emit('done', summary);
   }
 
   /** After complete() found damaged chunks: a fresh scheduler over what is still held, same sessions. */

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import type { Catalog, MeshFile } from '../catalog/catalog.js';
 import type { LocalFile, LocalStore } from '../store/local-store.js';
 import { PartialDownload } from '../store/partial-download.js';
+import type { Bitfield } from '../store/bitfield.js';
 import type { FileId, Manifest, PeerId } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { ReceiverPort } from './receiver.js';
@@ -47,6 +48,15 @@ export interface TransferEvents {
   download: [DownloadEvent];
 }
 
+/** What the push recipient (src/push/distributee.ts) feeds and reads. */
+export interface PushedDownload {
+  /** Verify and store one pushed chunk (a bad one is dropped with a warning, as from any holder). */
+  write(index: number, data: Buffer): Promise<void>;
+  have(): Bitfield;
+  /** The push ended: its origin may be asked for chunks like any holder again. */
+  release(): void;
+}
+
 export class TransferService extends EventEmitter<TransferEvents> {
   readonly source: SeedSource;
   readonly tokens = new TokenTable();
@@ -56,6 +66,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly lookup: PeerLookup;
   private readonly downloads = new Map<FileId, Download>();
   private readonly starting = new Set<FileId>();
+  /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
+  private readonly pushOrigins = new Map<FileId, PeerId>();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
@@ -116,6 +128,36 @@ export class TransferService extends EventEmitter<TransferEvents> {
     } finally {
       this.starting.delete(file.id);
     }
+  }
+
+  /**
+   * Push hook (src/push/): a download of `manifest` fed by the chunks `origin` pushes. The origin is not
+   * asked for chunks until release(); the rest comes from the other holders by the normal pull.
+   */
+  async pushed(manifest: Manifest, origin: { peer: PeerId; name: string }): Promise<PushedDownload> {
+    const id = manifest.id;
+    if (!this.downloads.has(id)) {
+      if (this.starting.has(id)) throw new LanmeshError('BAD_COMMAND', `${manifest.name} is being started already`);
+      this.starting.add(id);
+      try {
+        await this.begin(manifest, 'push', origin.name, origin.peer);
+      } finally {
+        this.starting.delete(id);
+      }
+    } else {
+      this.pushOrigins.set(id, origin.peer);
+      this.onCatalog();
+    }
+    const d = this.downloads.get(id)!;
+    return {
+      write: (index, data) => d.pushed(origin.peer, origin.name, index, data),
+      have: () => d.have(),
+      release: () => {
+        if (this.pushOrigins.get(id) !== origin.peer) return;
+        this.pushOrigins.delete(id);
+        this.onCatalog();
+      },
+    };
   }
 
   /** BAD_COMMAND when `id` is here already or downloading (also checked again after every await of a start). */
@@ -213,7 +255,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** The caller holds `starting` for this id; whatever finished or started meanwhile is checked again here. */
-  private async begin(manifest: Manifest, via: DownloadStart['via']): Promise<DownloadStart> {
+  private async begin(manifest: Manifest, via: DownloadStart['via'], pushedBy?: string, origin?: PeerId): Promise<DownloadStart> {
     const { store } = this.init;
     const receiverPort = this.receiver?.port;
     if (receiverPort === undefined) throw new LanmeshError('IO', 'the receiver port is not bound');
@@ -241,6 +283,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onStored: () => this.source.progressed(),
     });
     this.downloads.set(d.id, d);
+    if (origin) this.pushOrigins.set(d.id, origin);
     this.source.addPartial(pd);
     const name = manifest.name;
     d.on('progress', (progress) => this.emit('download', { type: 'progress', progress }));
@@ -260,6 +303,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       kept: pd.have().count(),
       holders: holders.length,
       via,
+      ...(pushedBy !== undefined && { pushedBy }),
     };
     this.emit('download', { type: 'start', start });
     d.setHolders(holders);
@@ -278,12 +322,16 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private forget(d: Download): void {
-    if (this.downloads.get(d.id) === d) this.downloads.delete(d.id);
+    if (this.downloads.get(d.id) === d) {
+      this.downloads.delete(d.id);
+      this.pushOrigins.delete(d.id);
+    }
     this.source.removePartial(d.id);
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
-    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest);
+    const origin = file && this.pushOrigins.get(file.id);
+    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
   }
 
   /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */

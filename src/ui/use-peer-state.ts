@@ -33,6 +33,13 @@ export interface DownloadView {
   note?: string;
 }
 
+/** A push this peer originates: its title and one text row per recipient (worded by cli/push-format.ts). */
+export interface PushView {
+  key: string;
+  title: string;
+  rows: readonly string[];
+}
+
 export interface Notice {
   /** Increasing; the UI prints each notice once. */
   seq: number;
@@ -62,6 +69,8 @@ export interface PeerState {
   fileNames: readonly string[];
   /** Downloads still running or waiting; finished ones leave (their summary becomes a notice). */
   downloads: readonly DownloadView[];
+  /** Pushes this peer runs (absent: none). */
+  pushes?: readonly PushView[];
   /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }

@@ -51,7 +51,7 @@ test('a peer starts its services in one fixed order and stops them in reverse', 
     const peer = await Peer.start({ dir: tmp.path, port: 0, bindHost: HOST, mdns: false });
     try {
       assert.equal(peer.services.map((s) => s.name), [
-        'receiver', 'sender', 'distributor', 'distributee', 'catalog-sync', 'peer-table', 'static-peers', 'liveness', 'indexer',
+        'receiver', 'sender', 'push', 'catalog-sync', 'peer-table', 'static-peers', 'liveness', 'indexer',
       ]);
       const p = peer.ports;
       assert.ok(p.receiver > 0 && p.sender > 0 && p.distributor > 0 && p.distributee > 0);

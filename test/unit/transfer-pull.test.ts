@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SenderPort } from '../../src/transfer/sender.js';
-import { StubPort } from '../../src/transfer/stub-port.js';
+import { DistributorPort } from '../../src/push/distributor.js';
 import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
 import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
 import { dialFramed, RemoteError } from '../../src/wire/connection.js';
@@ -159,10 +159,10 @@ test('two downloaders of one file serve each other the chunks they already have'
   });
 }));
 
-test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, later ports say UNSUPPORTED', withTimeout(10000, async () => {
+test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, the distributor port says UNSUPPORTED to a request', withTimeout(10000, async () => {
   await withNodes(async (root) => {
     const a = await makeNode(root, 'a', { files: { 'x.bin': randomBytes(CS) } });
-    const stub = await StubPort.start(0, HOST, 'distributor');
+    const stub = await DistributorPort.start(0, HOST, () => undefined, () => undefined);
     try {
       // A data connection from a holder that was asked for something: its chunk with another token is dropped.
       const holder = asPeerId('0123456789abcdef');

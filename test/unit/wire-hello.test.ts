@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLanmeshError } from '../../src/errors.js';
 import { encodeControl } from '../../src/wire/frame.js';
-import { parse, refuses } from '../support/control-body.js';
+import { parseValue as parse, refuses } from '../support/message-asserts.js';
 import { MAX_HELLO_NAME, MAX_HELLO_PEERS } from '../../src/wire/hello.js';
 
 const self = { id: '0123456789abcdef', name: 'lab-pc', ports: { receiver: 9001, sender: 9002, distributor: 9003, distributee: 9004 }, rev: 17 };
