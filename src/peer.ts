@@ -75,7 +75,7 @@ export class Peer extends EventEmitter {
   private readonly warnings = new WarningGate();
   private readonly transfer: TransferService;
   private readonly compat: IndexMode | undefined;
-  private readonly ports4: [BoundPort, BoundPort];
+  private readonly tcpPorts: [BoundPort, BoundPort];
   private readonly push: PushStarter;
   private readonly mdns: LateService<MdnsDiscovery> | undefined;
   private readonly statics: StaticPeers;
@@ -113,7 +113,7 @@ export class Peer extends EventEmitter {
       ttlMs: init.discovery?.staticTtlMs,
     });
     const statics = this.statics;
-    this.ports4 = [
+    this.tcpPorts = [
       new BoundPort('receiver', async () => {
         const receiver = await transfer.listen(at(0), host);
         return { port: receiver.port, close: () => transfer.close() };
@@ -175,7 +175,7 @@ export class Peer extends EventEmitter {
 
     let sweep: NodeJS.Timeout | undefined;
     const services: Service[] = [
-      ...this.ports4,
+      ...this.tcpPorts,
       this.push,
       service('catalog-sync', () => {}, () => sync.close()),
       service('peer-table', () => {
@@ -221,7 +221,7 @@ export class Peer extends EventEmitter {
 
   /** The four bound ports (a running peer has them all). */
   get ports(): PortSet {
-    const [r, s] = this.ports4;
+    const [r, s] = this.tcpPorts;
     return { receiver: r.port, sender: s.port, ...this.push.ports };
   }
 
