@@ -8,7 +8,9 @@ import { printable, quoted } from '../text.js';
 export const SERVICE_TYPE = '_lanmesh._tcp.local';
 /** RFC 6763 §9 service type enumeration. */
 export const META_QUERY = '_services._dns-sd._udp.local';
-export const DEFAULT_TTL_SEC = 9;
+/** RFC 6762 §10: 75 minutes for PTR, SRV and TXT; host (A) records 120 s. */
+export const DEFAULT_TTL_SEC = 4500;
+export const HOST_TTL_SEC = 120;
 export const TXT_VERSION = '1';
 /** RFC 1035 §2.3.4: a label is at most 63 bytes. */
 const MAX_LABEL_BYTES = 63;
@@ -111,7 +113,7 @@ export function buildAnswers(self: SelfInfo, addresses: string[], ttlSec: number
     name: host,
     type: 'A',
     class: 'IN',
-    ttl,
+    ttl: Math.min(ttl, HOST_TTL_SEC),
     flush: true,
     data: a,
   }));
@@ -211,7 +213,10 @@ function parseTxtRecord(rec: Answer, address: string, reject: Reject): Announcem
   const entries = txtStrings((rec as { data?: unknown }).data);
   if (!entries) return fail(`bad TXT data on ${on}`);
   const txt = txtMap(entries);
-  if (txt.get('v') !== TXT_VERSION) return fail(`unsupported v=${quoted(txt.get('v') ?? '')} on ${on}`);
+  const v = txt.get('v');
+  // No v= at all: not a lanmesh peer that speaks another version, but another program on our type.
+  if (v === undefined) return fail(`${on} is an instance of another program (no v= in its TXT), ignored`);
+  if (v !== TXT_VERSION) return fail(`unsupported v=${quoted(v)} on ${on}`);
   const id = txt.get('id');
   if (!id || !PEER_ID_RE.test(id)) return fail(`bad id on ${on}`);
   if (!label.endsWith(`-${id}`)) return fail(`instance ${on} does not match id ${id}`);

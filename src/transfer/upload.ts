@@ -8,6 +8,9 @@ import type { ChunkIndex, FileId, PeerId } from '../types.js';
 import { Slots } from './slots.js';
 import type { ChunkPool } from './chunk-pool.js';
 
+/** How long a leaving seeder lets its data links flush what they hold. */
+const CLOSE_FLUSH_MS = 1_000;
+
 const log = logger('transfer');
 
 /** A 1 MiB chunk in 20 s is 52 KB/s: a requester slower than that is not reading. */
@@ -125,11 +128,17 @@ export class UploadManager {
     return n;
   }
 
-  close(): void {
+  /**
+   * Stops uploading. Each data link ends after what was already written (whole frames: a chunk's
+   * header and data go out together), bounded by CLOSE_FLUSH_MS, so a requester sees a clean close
+   * at a frame boundary when a seeder leaves, not a frame cut short.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.slots.close();
-    for (const l of this.links.values()) l.conn.close();
+    const links = [...this.links.values()];
     this.links.clear();
+    await Promise.all(links.map((l) => l.conn.end(CLOSE_FLUSH_MS)));
   }
 
   private dial(key: string, address: string, port: number): Promise<Link> {

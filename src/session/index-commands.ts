@@ -1,9 +1,9 @@
 // `list` and `download` in P2P-CI index mode: wrappers around the mesh commands that answer from the
 // index (LIST ALL; LOOKUP + GET of an RFC number) and fall through to the mesh otherwise. Their usage
 // and summary stay the mesh's: index-mode help rows come from indexHelpRows, only when it runs.
-import type { Command, CommandContext, CommandOutput } from './commands.js';
+import type { Command, CommandContext, CommandOutput } from './command-types.js';
 import type { IndexListing } from '../compat/p2pci/index-mode.js';
-import { formatBytes, plural, table } from './format.js';
+import { formatBytes, plural, table } from './text.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 const RFC_ARG = /^(?:rfc[-\s]?)?(\d{1,9})$/i;
