@@ -98,7 +98,11 @@ registerScenario(
     summary(res) {
       const peak = (who) => Math.max(0, ...res.rounds.filter((r) => r.lanmesh).map((r) => r.lanmesh.rss[who] ?? 0));
       const ref = (who) => Math.max(0, ...res.rounds.filter((r) => r.reference).map((r) => r.reference.rss[who] ?? 0));
-      return [`peak RSS: seeder ${peak('seed1').toFixed(0)} MB, downloader ${peak('dl').toFixed(0)} MB (goal ≤ 90 each); nginx ${ref('nginx').toFixed(0)} MB, curl ${ref('curl').toFixed(0)} MB`];
+      const before = (who) => Math.max(0, ...res.rounds.filter((r) => r.lanmesh).map((r) => r.lanmesh.rssBefore?.[who] ?? 0));
+      return [
+        `peak RSS: seeder ${peak('seed1').toFixed(0)} MB, downloader ${peak('dl').toFixed(0)} MB (goal ≤ 90 each); nginx ${ref('nginx').toFixed(0)} MB, curl ${ref('curl').toFixed(0)} MB`,
+        `peak RSS before the transfer began (the peers at rest, discovery and catalogs done): seeder ${before('seed1').toFixed(0)} MB, downloader ${before('dl').toFixed(0)} MB`,
+      ];
     },
   }),
 );

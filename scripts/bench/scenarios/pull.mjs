@@ -42,6 +42,8 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 12
   await waitFilesOnMesh(d, files.length, 120_000);
   await d.waitHolders(files[0].name, seeders.length, 120_000);
   const cpu0 = all.map((p) => p.cpu());
+  // Peak RSS before the transfer: what the peer costs at rest, to tell it from what the transfer adds.
+  const rssBefore = Object.fromEntries(all.map((p) => [p.name, +p.peakRss().toFixed(1)]));
   const th0 = all.map((p) => p.threads());
   const tx0 = await Promise.all(seeders.map((s) => txBytes(s.host)));
   const m = d.mark();
@@ -64,5 +66,5 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 12
   await Promise.all(all.map((p) => p.exit()));
   if (failed.length) throw new Error(`downloads failed: ${failed.slice(0, 3).join(' | ')}`);
   for (const f of files) await checkCopy(join(dl.dir, 'downloads', f.name), f.sha, `lanmesh copy of ${f.name}`);
-  return { seconds, cpu, threads, rss, txBytes: tx, warnings, line: d.lines[end - 1] };
+  return { seconds, cpu, threads, rss, rssBefore, txBytes: tx, warnings, line: d.lines[end - 1] };
 }
