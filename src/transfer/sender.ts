@@ -1,5 +1,5 @@
 // The sender port (T+1): answers catalog and manifest requests over frames, and hands
-// connections that start with "GET " to the P2P-CI upload handler when compat is on.
+// connections that start like text (a letter, CR or LF: never a frame) to the P2P-CI upload handler.
 import type { Socket } from 'node:net';
 import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
@@ -26,7 +26,7 @@ export interface SenderInit {
   host: string;
   source: CatalogSource;
   onWarning: (msg: string) => void;
-  /** Called with a socket whose first bytes were "GET " (P2P-CI upload); absent: such sockets are closed. */
+  /** Called with a socket whose first byte was a letter, CR or LF (P2P-CI upload); absent: 400 and close. */
   onP2pci?: (socket: Socket, initial: Buffer) => void;
   handlers?: RequestHandler[];
   idleTimeoutMs?: number;
@@ -59,7 +59,10 @@ export class SenderPort {
   }
 
   private async accept(socket: Socket): Promise<void> {
-    const first = await sniff(socket, 4, SNIFF_TIMEOUT_MS);
+    // P2P-CI clients may half-close after their request (nc -N) and still read the answer. A framed
+    // connection closes at its peer's end anyway (FramedConnection), so this changes nothing there.
+    socket.allowHalfOpen = true;
+    const first = await sniff(socket, 1, SNIFF_TIMEOUT_MS);
     if (!first) {
       socket.destroy();
       return;

@@ -1,5 +1,6 @@
 // The P2P-CI upload server side of the sender port: answers one `GET RFC <n> P2P-CI/1.0` on a
 // socket the port has sniffed, with the header block in one write, then the file, then closes.
+// The socket may be half-open: a client that ended its side still gets the answer.
 import type { Socket } from 'node:net';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -142,6 +143,7 @@ function readRequest(socket: Socket, initial: Buffer, parser: RequestParser, tim
       settled = true;
       clearTimeout(timer);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.off('close', onClose);
       // Keep reading (and dropping) whatever else the client sends, so closing never resets the
       // connection while file data is still in flight.
@@ -153,9 +155,16 @@ function readRequest(socket: Socket, initial: Buffer, parser: RequestParser, tim
       if (first) finish(first);
     };
     const onClose = () => finish(undefined);
+    // A client that half-closes (nc -N) has said all it will: the end of input ends the request as
+    // its empty line would (the first CRLF ends an unterminated last line).
+    const onEnd = () => {
+      onData(Buffer.from('\r\n\r\n'));
+      finish(undefined);
+    };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     timer.unref();
     socket.on('data', onData);
+    socket.once('end', onEnd);
     socket.once('close', onClose);
     onData(initial);
     socket.resume();
