@@ -29,6 +29,8 @@ export interface RfcDownloadResult {
   bytes: number;
   from: RfcRecord;
   title: string;
+  /** The holder's answer was loose enough that the file may hold header lines (fetchRfc). */
+  warnings: string[];
 }
 
 /** Holders from LOOKUP, ours excluded, each host:port once. */
@@ -52,9 +54,9 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
   for (const [i, holder] of holders.entries()) {
     if (init.signal?.aborted) break;
     const tmp = join(init.partialDir, `p2pci-rfc${rfc}-${randomBytes(6).toString('hex')}.part`);
-    let bytes: number;
+    let fetched: { bytes: number; warnings: string[] };
     try {
-      bytes = (await fetchRfc(holder.host, holder.port, rfc, tmp, init)).bytes;
+      fetched = await fetchRfc(holder.host, holder.port, rfc, tmp, init);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       failures.push(`${holder.host}:${holder.port}: ${e.message}`);
@@ -69,7 +71,7 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
       const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
       throw new LanmeshError('IO', exists ? `${target} already exists` : `cannot save ${target}: ${describeError(err)}`, { cause: err });
     }
-    const saved = { path: target, bytes, from: holder, title: holder.title };
+    const saved = { path: target, bytes: fetched.bytes, from: holder, title: holder.title, warnings: fetched.warnings };
     try {
       init.onSaved?.(saved);
     } finally {
