@@ -53,7 +53,8 @@ export function withIndexDownload(mesh: Command): Command {
       const got = await mode.download(Number(m[1]));
       const title = got.title ? ` ${got.title}` : '';
       const file = got.path.split(/[\\/]/).pop();
-      return { lines: [`downloaded RFC ${m[1]}${title}: ${formatBytes(got.bytes)} from ${got.from.host}:${got.from.port} → downloads/${file}`] };
+      const via = got.via === 'LOOKUP' ? '' : ' (LOOKUP named no holder; found by LIST ALL)';
+      return { lines: [`downloaded RFC ${m[1]}${title}: ${formatBytes(got.bytes)} from ${got.from.host}:${got.from.port}${via} → downloads/${file}`] };
     },
   };
 }

@@ -77,7 +77,7 @@ test('index server + three peers: ADD, LIST ALL, LOOKUP+GET, re-register, SIGKIL
     await p2.poll('list', (l) => records(l).includes(rec(p3, 791)), { timeoutMs: 10_000 });
     await idx.waitFor(/LOOKUP RFC 791 P2P-CI\/1\.0/);
 
-    assert.equal(await p3.command('download 4242'), [`error: no peer holds RFC 4242 (index 127.0.0.1:${indexPort})`]);
+    assert.equal(await p3.command('download 4242'), [`error: no peer holds RFC 4242 (index 127.0.0.1:${indexPort}: LOOKUP and LIST ALL)`]);
     assert.equal(await p3.command('download 791'), ['error: RFC 791 is already here (downloads/rfc791.txt)']);
     assert.equal(await p3.command('download notes.txt'), [`error: index mode: download takes an RFC number, got 'notes.txt'`]);
 
