@@ -10,6 +10,7 @@ import { runLineMode } from './cli/line-mode.js';
 import { interruptedExit, isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
 import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
 import { runIndexServer } from './cli/index-server-cmd.js';
+import { formatIndexStart } from './cli/index-commands.js';
 import { describeError } from './errors.js';
 
 const HELP =   `
@@ -98,6 +99,9 @@ function fail(msg: string): never {
 }
 
 async function main(): Promise<void> {
+  // meow answers --help/--version by itself only when no command word was given.
+  if (cli.flags.help) cli.showHelp(0);
+  if (cli.flags.version) cli.showVersion();
   const unknown = Object.keys(cli.flags).filter((k) => !KNOWN_FLAGS.has(k));
   if (unknown.length > 0) fail(`unknown flag --${kebab(unknown[0]!)} (see lanmesh --help)`);
   const { words, extraRfcs } = splitRfcWords(cli.input, cli.flags);
@@ -169,11 +173,7 @@ async function main(): Promise<void> {
   const p = peer.ports;
   process.stdout.write(`* ready ${peer.name} ${peer.id} ports ${p.receiver},${p.sender},${p.distributor},${p.distributee}\n`);
   const idx = peer.p2pci?.status();
-  if (idx) {
-    const as = idx.self ? ` as ${idx.self.host}:${idx.self.port}` : '';
-    const rfcs = idx.registered.length ? ` (${idx.registered.join(', ')})` : '';
-    process.stdout.write(`* index ${idx.server}: registered ${idx.registered.length} RFC${idx.registered.length === 1 ? '' : 's'}${rfcs}${as}${peer.discovering ? '' : '; mDNS off'}\n`);
-  }
+  if (idx) process.stdout.write(`${formatIndexStart(idx, peer.discovering)}\n`);
   await runLineMode(peer, { input: process.stdin, output: process.stdout });
   process.stdout.write('', () => process.exit(0));
 }

@@ -5,7 +5,7 @@ import type { MeshFile } from '../catalog/catalog.js';
 import { formatBytes, plural, table } from './format.js';
 import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
 import { LanmeshError } from '../errors.js';
-import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
+import { helpRows, withIndexDownload, withIndexList } from './index-commands.js';
 
 export interface CommandContext {
   peer: Peer;
@@ -105,7 +105,7 @@ const helpCommand: Command = {
   usage: 'help',
   summary: 'this list',
   run(ctx) {
-    return { lines: table([...COMMANDS.map((c) => [c.usage, c.summary]), ...indexHelpRows(ctx)]) };
+    return { lines: table(helpRows(ctx, COMMANDS)) };
   },
 };
 
