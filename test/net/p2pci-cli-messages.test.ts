@@ -5,42 +5,24 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freePortRange } from '../support/free-port.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { runCli } from '../support/run-cli.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    // A command that starts a server instead of printing help would never exit.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 test('index-server --help prints the help and exits 0; --port abc is quoted', withTimeout(15_000, async () => {
   for (const args of [['index-server', '--help'], ['index-server', '-h'], ['list', '--help']]) {
-    const r = await run(args);
+    // A command that starts a server instead of printing help would never exit.
+    const r = await runCli(args, { timeoutMs: 5000 });
     assert.is(r.code, 0, `${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /Usage\n\s+\$ lanmesh -t <port>/);
     assert.not.match(r.stdout, /listening/);
   }
-  const bad = await run(['index-server', '--port', 'abc']);
+  const bad = await runCli(['index-server', '--port', 'abc']);
   assert.is(bad.code, 1);
   assert.is(bad.stderr, "lanmesh: --port must be a number 0 to 65535, got 'abc'\n");
 }));

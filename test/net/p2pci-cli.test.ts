@@ -4,8 +4,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
@@ -14,8 +12,8 @@ import { copySample, REPO } from '../support/samples.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freePortRange, freeTcpPort } from '../support/free-port.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { runCli } from '../support/run-cli.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 /** The sample RFC each sample folder holds. */
 const SAMPLE_RFC = { 1: 791, 2: 793, 3: 768 } as const;
 
@@ -30,17 +28,6 @@ async function startIndexPeer(n: 1 | 2 | 3, dir: string, indexPort: number, extr
   return startPeer({ dir, port: await freePortRange(4), name: `peer${n}`, args: [...indexArgs(indexPort), ...extra] });
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('index server + three peers: ADD, LIST ALL, LOOKUP+GET, re-register, SIGKILL and exit drop records', withTimeout(60_000, async () => {
   const tmp = await makeTmpDir();
@@ -175,7 +162,7 @@ test('start-up failures are one line and exit 1: port in use, index unreachable,
       [['list', '--index', '127.0.0.1'], /^lanmesh: --index does not go with a one-shot command$/],
     ];
     for (const [args, re] of cases) {
-      const r = await run(args);
+      const r = await runCli(args);
       assert.is(r.code, 1, `${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
       assert.is(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr.trim(), re);
