@@ -33,6 +33,7 @@ export interface SenderInit {
 }
 
 const SNIFF_TIMEOUT_MS = 30_000;
+const P2PCI_CLOSE_GRACE_MS = 5_000;
 const MAX_PIPELINED = 8;
 
 export class SenderPort {
@@ -69,7 +70,11 @@ export class SenderPort {
     }
     if (looksLikeP2pci(first)) {
       if (this.init.onP2pci) this.init.onP2pci(socket, first);
-      else socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
+      else {
+        socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
+        // A client that never closes its side must not keep the socket.
+        socket.setTimeout(P2PCI_CLOSE_GRACE_MS, () => socket.destroy());
+      }
       return;
     }
     const conn = new FramedConnection(socket, {
