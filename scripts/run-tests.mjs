@@ -2,6 +2,9 @@
 // Runs every compiled test file (dist/test/**/*.test.js) in its own process, as root inside a private
 // network namespace, with a per-file timeout; sums uvu's counts and ends with "N passed, N failed, N skipped".
 // Usage: node scripts/run-tests.mjs [FILTER...]   (a file runs when its path contains any FILTER)
+// LANMESH_TEST_JOBS=N runs N files at once (default 2). Files can share the machine because each one runs in
+// a namespace of its own and names its LAN namespaces after its own pid; each file's output is printed whole,
+// in the usual order, once it and the files before it are done.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,13 +13,25 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIR = join(ROOT, 'dist', 'test');
 const GROUP_ORDER = ['unit', 'net', 'ui', 'e2e'];
-const NETNS_RUN = resolve(ROOT, '..', 'shared', 'tools', 'netns-run');
-// Same setup as netns-run, for checkouts without ../shared: loopback up and carrying multicast.
+// The repo's copy of ../shared/tools/netns-run, so a user's clone runs the tests the same way.
+const NETNS_RUN = join(ROOT, 'scripts', 'netns-run');
+// Same setup as netns-run, should that script be missing: loopback up and carrying multicast.
 const UNSHARE_SCRIPT =
   'ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo; exec "$@"';
 // test/support/lan.ts names its namespaces lm<pid>x<tag>…; the runner removes what a file leaked.
 const LAN_NETNS_RE = /^lm(\d+)x[0-9a-z]+(?:h\d+|sw)$/;
 const ANSI_RE = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+function parseJobs() {
+  const raw = process.env.LANMESH_TEST_JOBS;
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) {
+    console.error(`run-tests: LANMESH_TEST_JOBS must be a whole number from 1 to 16, got '${raw}'`);
+    process.exit(2);
+  }
+  return n;
+}
 
 function parseTimeoutMs() {
   const raw = process.env.LANMESH_TEST_TIMEOUT;
@@ -59,7 +74,7 @@ function chooseWrapper() {
   if (existsSync(NETNS_RUN)) return { prefix: [NETNS_RUN], note: `each file runs under ${relative(ROOT, NETNS_RUN)}` };
   const prefix = ['unshare', '--net', 'sh', '-c', UNSHARE_SCRIPT, 'sh'];
   const probe = spawnSync(prefix[0], [...prefix.slice(1), 'true'], { stdio: 'ignore' });
-  if (probe.status === 0) return { prefix, note: 'each file runs under unshare --net (../shared/tools/netns-run not found)' };
+  if (probe.status === 0) return { prefix, note: 'each file runs under unshare --net (scripts/netns-run not found)' };
   return { prefix: [], note: 'WARNING: cannot create a network namespace (unshare failed): files run without one' };
 }
 
@@ -111,6 +126,8 @@ function runFile(file, wrapper, timeoutMs, state) {
     const argv = [...wrapper.prefix, process.execPath, '--enable-source-maps', file];
     const started = Date.now();
     let stdout = '';
+    // stdout and stderr in arrival order, printed whole when the file is done (files run side by side).
+    let output = '';
     let timedOut = false;
     // Own process group: a timeout or an interrupt kills the file and every process it started.
     const child = spawn(argv[0], argv.slice(1), {
@@ -119,24 +136,27 @@ function runFile(file, wrapper, timeoutMs, state) {
       detached: true,
       env: { ...process.env, LANMESH_TEST_NETNS: wrapper.prefix.length ? '1' : '0' },
     });
-    state.current = child;
+    state.running.add(child);
     child.stdout.on('data', (b) => {
-      stdout += b.toString('utf8');
-      process.stdout.write(b);
+      const text = b.toString('utf8');
+      stdout += text;
+      output += text;
     });
-    child.stderr.on('data', (b) => process.stderr.write(b));
+    child.stderr.on('data', (b) => {
+      output += b.toString('utf8');
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid, 'SIGKILL');
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
-      state.current = undefined;
-      resolveRun({ code: null, signal: null, stdout, timedOut, spawnError: err, ms: Date.now() - started, leaks: [] });
+      state.running.delete(child);
+      resolveRun({ code: null, signal: null, stdout, output, timedOut, spawnError: err, ms: Date.now() - started, leaks: [] });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      state.current = undefined;
+      state.running.delete(child);
       const leaks = [];
       if (processGroupAlive(child.pid)) {
         leaks.push('left processes running (killed)');
@@ -146,7 +166,7 @@ function runFile(file, wrapper, timeoutMs, state) {
         const ns = removeLeakedNamespaces(child.pid);
         if (ns.length) leaks.push(`left network namespaces ${ns.join(' ')} (deleted)`);
       }
-      resolveRun({ code, signal, stdout, timedOut, ms: Date.now() - started, leaks });
+      resolveRun({ code, signal, stdout, output, timedOut, ms: Date.now() - started, leaks });
     });
   });
 }
@@ -179,7 +199,8 @@ async function main() {
   const files = orderedFiles(filters);
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const failures = [];
-  const state = { current: undefined, interrupted: false };
+  const state = { running: new Set(), interrupted: false };
+  const jobs = parseJobs();
 
   const printSummary = () => {
     console.log('');
@@ -192,7 +213,7 @@ async function main() {
   const onSignal = (sig) => {
     if (state.interrupted) return;
     state.interrupted = true;
-    if (state.current?.pid) killGroup(state.current.pid, 'SIGKILL');
+    for (const child of state.running) if (child.pid) killGroup(child.pid, 'SIGKILL');
     console.log(`\nrun-tests: interrupted by ${sig}`);
   };
   process.on('SIGINT', onSignal);
@@ -208,14 +229,21 @@ async function main() {
   }
 
   const wrapper = chooseWrapper();
-  console.log(`run-tests: ${files.length} file(s), timeout ${timeoutMs / 1000} s each; ${wrapper.note}`);
-  for (const file of files) {
-    if (state.interrupted) break;
+  const started = Date.now();
+  console.log(`run-tests: ${files.length} file(s), ${jobs} at a time, timeout ${timeoutMs / 1000} s each; ${wrapper.note}`);
+  const report = (file, run) => {
     const name = relative(ROOT, file);
     console.log(`\n${rule(name)}`);
-    const run = await runFile(file, wrapper, timeoutMs, state);
+    if (run === undefined) {
+      failures.push({ file: name, reason: 'not run (interrupted)' });
+      console.log(`FAIL ${name}: not run (interrupted)`);
+      totals.failed += 1;
+      return;
+    }
+    process.stdout.write(run.output);
+    if (run.output && !run.output.endsWith('\n')) process.stdout.write('\n');
     const verdict = judge(run, timeoutMs);
-    if (state.interrupted) {
+    if (run.interrupted) {
       verdict.reason = 'interrupted before it finished';
       verdict.failed = Math.max(1, verdict.failed);
     }
@@ -231,7 +259,35 @@ async function main() {
     } else {
       console.log(`ok   ${name} (${counts}, ${secs} s)`);
     }
-  }
+  };
+
+  // A pool of `jobs` workers takes files in order; results are reported in that same order.
+  const results = new Array(files.length);
+  let nextToStart = 0;
+  let nextToReport = 0;
+  const flush = () => {
+    while (nextToReport < files.length && results[nextToReport] !== undefined) {
+      const r = results[nextToReport];
+      report(files[nextToReport], r === 'skipped' ? undefined : r);
+      nextToReport++;
+    }
+  };
+  const worker = async () => {
+    while (nextToStart < files.length) {
+      const i = nextToStart++;
+      if (state.interrupted) {
+        results[i] = 'skipped';
+      } else {
+        const run = await runFile(files[i], wrapper, timeoutMs, state);
+        run.interrupted = state.interrupted;
+        results[i] = run;
+      }
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
+  flush();
+  console.log(`\nrun-tests: ${files.length} file(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   printSummary();
   process.exitCode = totals.failed > 0 || state.interrupted ? 1 : 0;
 }

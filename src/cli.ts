@@ -3,6 +3,7 @@
 // stdout a TTY) or line mode; `lanmesh list|peers|where|download` run one command and exit;
 // `lanmesh index-server` runs the P2P-CI/1.0 index.
 // Start-up errors are one line on stderr and a non-zero exit, with nothing left bound.
+import './no-color.js';
 import meow from 'meow';
 import { Peer } from './peer.js';
 import { parsePeerConfig } from './config.js';
@@ -12,58 +13,15 @@ import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseInde
 import { runIndexServer } from './cli/index-server-cmd.js';
 import { formatIndexStart } from './cli/index-commands.js';
 import { describeError } from './errors.js';
-
-const HELP =   `
-  Usage
-    $ lanmesh -t <port> [--dir <folder>] [--name <name>] [--no-tui]
-    $ lanmesh list | peers | where <name> | download <name> [--out <dir>]  [--json] [--wait <s>]
-    $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--advertise-host <name>] [--rfc <n>…]
-    $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
-
-  Starts a peer on <folder> (default: the current folder). It offers the files in
-  <folder>/shared and <folder>/downloads, and finds the other peers on the LAN by itself.
-  On a terminal it shows a live UI; otherwise it reads one command per line.
-
-  The second form joins the mesh (on any free ports unless -t is given), waits for
-  discovery to settle, does one thing, leaves (goodbye sent) and exits 0, or 1 with one line.
-
-  P2P-CI/1.0 compatibility: with --index the peer also registers its RFC files
-  (rfc<n>.txt, <n><title>.txt) with a P2P-CI index server and serves GET on T+1;
-  then list shows the index and download <RFC number> fetches over P2P-CI.
-  index-server runs such an index (many peers; each one's records go when it leaves).
-
-  Options
-    -t, --transfer-port  Receiver port T; the peer binds T, T+1, T+2 and T+3
-    --dir                The peer's folder (default: the current folder)
-    --name               The name other peers see (default: the folder's name)
-    --no-tui             Plain line mode even on a terminal (always on when piped)
-    --json               One-shot commands: print JSON (see the README)
-    --wait               One-shot commands: seconds to let discovery settle (default 1.5)
-    --out                download: the folder to put the file in (default: the current folder)
-    --index              P2P-CI index server HOST[:PORT] (default port 7734) to register with
-    --no-mdns            With --index: no mDNS discovery at all (index mode alone)
-    --advertise-host     With --index: the Host: sent (default: our address as the index sees it)
-    --rfc                With --index: offer only these RFC numbers (--rfc 791 793, or 791,793)
-    --port, --host       index-server: where to listen (default 0.0.0.0:7734)
-    --quiet              index-server: no request/response log
-    -h, --help           Show this help
-    -v, --version        Show the version
-
-  Commands (typed once it runs)
-    list, peers, download, downloads, where, share, help, exit
-
-  Examples
-    $ cd peer1 && npx lanmesh -t 9001
-    $ npx lanmesh -t 9005 --dir peer2 --name lab-pc-2
-    $ printf 'peers\\nlist\\nexit\\n' | npx lanmesh -t 9001 --dir peer1
-    $ npx lanmesh list --json
-    $ npx lanmesh download notes.txt --out /tmp
-    $ npx lanmesh index-server
-    $ npx lanmesh -t 9001 --dir peer1 --index 127.0.0.1 --no-mdns
-`;
+import { helpText } from './cli/help.js';
+import { EXIT, exitCodeFor } from './cli/exit-codes.js';
+import { defaultBasePort } from './cli/default-port.js';
 
 const MEOW_OPTIONS = {
     importMeta: import.meta,
+    // --help and --version anywhere on the line are handled below (meow's own only sees them alone).
+    autoHelp: false,
+    autoVersion: false,
     // Checked below instead, so a typo is one line on stderr (meow's own message is two).
     allowUnknownFlags: true,
     flags: {
@@ -81,10 +39,9 @@ const MEOW_OPTIONS = {
 // meow throws on some malformed input (a number flag given twice): still one line, exit 1.
 const cli = (() => {
   try {
-    return meow(HELP, MEOW_OPTIONS);
+    return meow(helpText()!, MEOW_OPTIONS);
   } catch (err) {
-    process.stderr.write(`lanmesh: ${describeError(err)} (see lanmesh --help)\n`);
-    process.exit(1);
+    usageError(`${describeError(err)} (see lanmesh --help)`);
   }
 })();
 
@@ -93,17 +50,41 @@ const KNOWN_FLAGS = new Set([
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-function fail(msg: string): never {
+function fail(msg: string, code: number = EXIT.failed): never {
   process.stderr.write(`lanmesh: ${msg}\n`);
-  process.exit(1);
+  process.exit(code);
+}
+
+/** A mistake on the command line: one line (JSON too with --json), exit 2. */
+function usageError(msg: string): never {
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'BAD_COMMAND', message: msg } })}\n`);
+  fail(msg, EXIT.usage);
+}
+
+/** How the user wrote an unknown flag: `-x` stays `-x`, `--frob` or `--frobNicate` is `--frob-nicate`. */
+function asTyped(key: string): string {
+  const short = `-${key}`;
+  if (key.length === 1 || process.argv.slice(2).some((a) => a === short || a.startsWith(`${short}=`))) return short;
+  return `--${kebab(key)}`;
+}
+
+/** `lanmesh help [topic]` and `--help`/`-h` anywhere: print that help, start nothing, exit 0. */
+function showHelp(topic: string | undefined): never {
+  const text = helpText(topic);
+  if (text === undefined) usageError(`no help for '${topic}': commands are list, peers, where, download, index-server (see lanmesh --help)`);
+  process.stdout.write(`\n  lanmesh ${cli.pkg.version ?? ''} — serverless peer-to-peer file sharing for one LAN\n${text}`);
+  process.exit(EXIT.ok);
 }
 
 async function main(): Promise<void> {
-  // meow answers --help/--version by itself only when no command word was given.
-  if (cli.flags.help) cli.showHelp(0);
-  if (cli.flags.version) cli.showVersion();
+  if (cli.flags.help) showHelp(cli.input[0] === 'help' ? cli.input[1] : cli.input[0]);
+  if (cli.input[0] === 'help') showHelp(cli.input[1]);
+  if (cli.flags.version) {
+    process.stdout.write(`${cli.pkg.version ?? 'unknown'}\n`);
+    process.exit(EXIT.ok);
+  }
   const unknown = Object.keys(cli.flags).filter((k) => !KNOWN_FLAGS.has(k));
-  if (unknown.length > 0) fail(`unknown flag --${kebab(unknown[0]!)} (see lanmesh --help)`);
+  if (unknown.length > 0) usageError(`unknown flag ${asTyped(unknown[0]!)} (see lanmesh --help)`);
   const { words, extraRfcs } = splitRfcWords(cli.input, cli.flags);
   const [command, ...args] = words;
   if (command === 'index-server') {
@@ -112,8 +93,8 @@ async function main(): Promise<void> {
   }
   if (command !== undefined) {
     const indexFlag = givenFlags(cli.flags, [...PEER_INDEX_FLAGS, ...SERVER_ONLY_FLAGS])[0];
-    if (indexFlag) fail(`--${indexFlag} does not go with a one-shot command`);
-    if (!isOneShotCommand(command)) fail(`unknown command '${command}' (see lanmesh --help)`);
+    if (indexFlag) usageError(`--${indexFlag} does not go with a one-shot command`);
+    if (!isOneShotCommand(command)) usageError(`unknown command '${command}' (see lanmesh --help)`);
     const code = await withInterrupt((signal) =>
       runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal }),
     );
@@ -125,13 +106,14 @@ async function main(): Promise<void> {
     const v = cli.flags[k as keyof typeof ONE_SHOT_FLAGS];
     return v !== undefined && v !== false;
   });
-  if (stray) fail(`--${stray} goes with a one-shot command: lanmesh list|peers|where|download … --${stray}`);
+  if (stray) usageError(`--${stray} goes with a one-shot command: lanmesh list|peers|where|download … --${stray}`);
   let init;
   try {
     const { index, mdns } = parseIndexConfig(cli.flags, extraRfcs);
-    init = { ...parsePeerConfig(cli.flags, process.cwd()), index, mdns };
+    const transferPort = cli.flags.transferPort ?? (await defaultBasePort());
+    init = { ...parsePeerConfig({ ...cli.flags, transferPort }, process.cwd()), index, mdns };
   } catch (err) {
-    fail(describeError(err));
+    fail(describeError(err), exitCodeFor(err));
   }
   // A signal during start-up still leaves cleanly once the peer is up (goodbye sent).
   let interrupted = false;
@@ -200,7 +182,7 @@ async function withInterrupt(run: (signal: AbortSignal) => Promise<number>): Pro
 
 /** `lanmesh index-server`: runs until SIGINT/SIGTERM; exit 1 with one line when it cannot listen. */
 async function indexServer(args: string[]): Promise<void> {
-  if (args.length > 0) fail(`index-server takes no argument, got '${args[0]}'`);
+  if (args.length > 0) usageError(`index-server takes no argument, got '${args[0]}'`);
   const peerFlags = (['transferPort', 'dir', 'name', ...Object.keys(ONE_SHOT_FLAGS)] as const)
     .filter((k) => {
       const v = cli.flags[k as keyof typeof cli.flags];
@@ -212,7 +194,7 @@ async function indexServer(args: string[]): Promise<void> {
   try {
     opts = parseIndexServerConfig(cli.flags, peerFlags);
   } catch (err) {
-    fail(describeError(err));
+    fail(describeError(err), exitCodeFor(err));
   }
   const stopSignal = new Promise((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,4 +1,5 @@
 // Typed errors: each carries a stable code and the context a user or log needs.
+import { printable } from './text.js';
 
 export type ErrorCode =
   | 'BAD_CONFIG'
@@ -30,8 +31,10 @@ export class LanmeshError extends Error {
 export const isLanmeshError = (e: unknown, code?: ErrorCode): e is LanmeshError =>
   e instanceof LanmeshError && (code === undefined || e.code === code);
 
-/** A short human message for any thrown value (never a stack trace). */
+/**
+ * A short human message for any thrown value (never a stack trace), printable: error messages quote
+ * remote text (names, a peer's `error` message), and a newline or an escape must not reach the output.
+ */
 export function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  return printable(e instanceof Error ? e.message : String(e));
 }

@@ -167,6 +167,7 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     this.catalog.on('change', () => this.emit('catalog'));
+    this.catalog.on('warning', (m) => this.warn(m));
 
     if (init.mdns !== false) {
       await discovery.start();
@@ -229,6 +230,11 @@ export class Peer extends EventEmitter {
   /** Starts fetching a file (name or id prefix) from every holder; progress comes as download:* events. */
   download(query: string): Promise<DownloadStart> {
     return this.transfer.download(query);
+  }
+
+  /** Stops a download for good (its partial data deleted): it never resumes. */
+  cancelDownload(query: string): ReturnType<TransferService['cancel']> {
+    return this.transfer.cancel(query);
   }
 
   /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */

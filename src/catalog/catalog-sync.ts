@@ -1,5 +1,6 @@
 // Keeps remote catalogs current: fetches a peer's catalog when it appears or announces a new
-// revision, retries with backoff while the peer is present, and forgets it when it leaves.
+// revision (at most one fetch per peer per gap), retries with backoff while the peer is present or
+// answers a revision below the announced one, and forgets it when it leaves.
 import type { CatalogEntry, PeerId } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { describeError } from '../errors.js';
@@ -21,40 +22,56 @@ interface PeerSyncState {
   target: SyncTarget;
   fetchedRev: number | undefined;
   inFlight: AbortController | undefined;
-  retryTimer: NodeJS.Timeout | undefined;
+  /** The next fetch: a retry after a failure, or the rest of the gap between two fetches. */
+  timer: NodeJS.Timeout | undefined;
   failures: number;
+  lastStart: number;
 }
 
-const RETRY_BASE_MS = 250;
-const RETRY_MAX_MS = 5000;
+export interface CatalogSyncInit {
+  /** First retry delay; doubles per failure in a row (default 250 ms). */
+  retryBaseMs?: number;
+  /** Longest retry delay (default 60 s): a peer that never answers costs one fetch a minute. */
+  retryMaxMs?: number;
+  /** Least time between two fetches of one peer (default 1 s): announcements cannot drive a fetch loop. */
+  minGapMs?: number;
+}
 
 export class CatalogSync {
   private readonly peers = new Map<PeerId, PeerSyncState>();
   private closed = false;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly minGapMs: number;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly fetch: CatalogFetcher,
     private readonly onWarning: (msg: string) => void,
-  ) {}
+    init: CatalogSyncInit = {},
+  ) {
+    this.retryBaseMs = init.retryBaseMs ?? 250;
+    this.retryMaxMs = init.retryMaxMs ?? 60_000;
+    this.minGapMs = init.minGapMs ?? 1000;
+  }
 
   /** A peer appeared or re-announced: fetch its catalog if its revision is new to us. */
   seen(target: SyncTarget): void {
     if (this.closed) return;
     let st = this.peers.get(target.id);
     if (!st) {
-      st = { target, fetchedRev: undefined, inFlight: undefined, retryTimer: undefined, failures: 0 };
+      st = { target, fetchedRev: undefined, inFlight: undefined, timer: undefined, failures: 0, lastStart: -Infinity };
       this.peers.set(target.id, st);
     }
     const changed = st.target.rev !== target.rev;
     st.target = target;
     if (st.fetchedRev === target.rev || st.inFlight) return;
-    // A new revision while a retry waits: the peer is evidently alive again, so fetch now.
-    if (st.retryTimer && changed) {
-      clearTimeout(st.retryTimer);
-      st.retryTimer = undefined;
+    // A new revision while a retry waits: the peer is evidently alive again, so fetch without the backoff.
+    if (st.timer && changed) {
+      clearTimeout(st.timer);
+      st.timer = undefined;
     }
-    if (!st.retryTimer) void this.run(st);
+    this.want(st);
   }
 
   gone(id: PeerId): void {
@@ -74,35 +91,60 @@ export class CatalogSync {
   private stopPeer(st: PeerSyncState): void {
     st.inFlight?.abort();
     st.inFlight = undefined;
-    if (st.retryTimer) clearTimeout(st.retryTimer);
-    st.retryTimer = undefined;
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = undefined;
+  }
+
+  /** Fetches now, or once the gap since the last fetch of this peer has passed. */
+  private want(st: PeerSyncState): void {
+    if (st.inFlight || st.timer) return;
+    const wait = st.lastStart + this.minGapMs - Date.now();
+    if (wait <= 0) void this.run(st);
+    else this.later(st, wait);
+  }
+
+  private later(st: PeerSyncState, ms: number): void {
+    st.timer = setTimeout(() => {
+      st.timer = undefined;
+      if (!this.closed && this.peers.get(st.target.id) === st) void this.run(st);
+    }, ms);
+    st.timer.unref();
+  }
+
+  private backoff(st: PeerSyncState, why: string): void {
+    st.failures++;
+    const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(st.failures - 1, 30));
+    if (st.failures === 1 || st.failures % 10 === 0) {
+      this.onWarning(`catalog of ${st.target.name} ${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    }
+    this.later(st, delay);
   }
 
   private async run(st: PeerSyncState): Promise<void> {
     const ctl = new AbortController();
     st.inFlight = ctl;
+    st.lastStart = Date.now();
+    const asked = st.target.rev;
     try {
       const got = await this.fetch(st.target.id, ctl.signal);
       if (ctl.signal.aborted || this.peers.get(st.target.id) !== st) return;
       st.inFlight = undefined;
-      st.failures = 0;
       st.fetchedRev = got.rev;
       this.catalog.setRemote(st.target.id, st.target.name, got.files);
-      // It may have announced a newer revision while we were fetching.
-      if (st.target.rev > got.rev) void this.run(st);
+      if (st.target.rev !== asked) {
+        // It announced another revision while we were fetching.
+        st.failures = 0;
+        this.want(st);
+      } else if (got.rev < asked) {
+        // Below what it announces: a stale answer (or a lie). Kept, and asked again only after a backoff.
+        this.backoff(st, `answered revision ${got.rev}, below the announced ${asked}`);
+      } else {
+        st.failures = 0;
+      }
     } catch (err) {
       if (ctl.signal.aborted || this.peers.get(st.target.id) !== st) return;
       st.inFlight = undefined;
-      st.failures++;
-      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (st.failures - 1));
-      if (st.failures === 1 || st.failures % 10 === 0) {
-        this.onWarning(`catalog of ${st.target.name} not fetched (${describeError(err)}); retrying`);
-      }
-      st.retryTimer = setTimeout(() => {
-        st.retryTimer = undefined;
-        if (!this.closed) void this.run(st);
-      }, delay);
-      st.retryTimer.unref();
+      this.backoff(st, `not fetched (${describeError(err)})`);
     }
   }
 }

@@ -1,73 +1,72 @@
 // The mesh-wide view: every file by content id, with its names and every peer that holds it.
-// Fed by the local store and by remote catalogs; knows nothing about sockets.
+// Fed by the local store and by remote catalogs; knows nothing about sockets. The view is indexed by
+// id and cached: a change rebuilds only the files it touched, and only when someone looks.
 import { EventEmitter } from 'node:events';
 import type { CatalogEntry, FileId, PeerId } from '../types.js';
 import { printable } from '../text.js';
+import { buildMeshFile, byNameThenId, compareListings, sameShape, type FileShape, type MeshFile, type PeerListing } from './mesh-file.js';
 
-export interface Holder {
-  peer: PeerId;
-  peerName: string;
-  /** The name this holder gives the file. */
-  name: string;
-  local: boolean;
-  /** Base64 bitfield when the holder has only some chunks. */
-  have?: string;
-  /** The size and chunk size this holder claims (equal to the file's for every listed holder). */
-  size: number;
-  chunkSize: number;
+export type { FileShape, Holder, MeshFile } from './mesh-file.js';
+
+/** Estimated heap one remote entry costs (entry, id, index slot, its file in the cached view: ~1 KB measured) plus its text. */
+const entryCost = (e: CatalogEntry): number => 900 + 2 * e.name.length + (e.have?.length ?? 0);
+/** Default memory budget for everything remote catalogs make us hold: ~130,000 short entries, more than one full catalog. */
+export const DEFAULT_REMOTE_BUDGET_BYTES = 128 * 1024 * 1024;
+
+export interface CatalogInit {
+  /** Estimated bytes all remote catalogs together may hold; beyond it the largest is dropped. */
+  remoteBudgetBytes?: number;
 }
 
-export interface MeshFile {
-  id: FileId;
-  size: number;
-  chunkSize: number;
-  /** Distinct names, most common first. */
-  names: string[];
-  holders: Holder[];
-  /**
-   * Holders whose entry for this id gives another size or chunk size: left out of `holders` (a wrong
-   * chunk count would break every bitfield), kept so a manifest (verified against the id) can still be asked of them.
-   */
-  conflicting: Holder[];
-  /** True when this peer holds the whole file. */
-  local: boolean;
-}
-
-/** A file's shape: what decides its chunk count. */
-export interface FileShape {
-  size: number;
-  chunkSize: number;
+export interface CatalogEvents {
+  change: [];
+  /** Recoverable: a remote catalog was dropped to stay inside the memory budget. */
+  warning: [message: string];
 }
 
 interface PeerCatalog {
   peerName: string;
   local: boolean;
   entries: CatalogEntry[];
+  /** Estimated memory (0 for the local catalog: it is ours, not the network's). */
+  cost: number;
 }
 
-export class Catalog extends EventEmitter {
+export class Catalog extends EventEmitter<CatalogEvents> {
   private readonly byPeer = new Map<PeerId, PeerCatalog>();
   /** Shapes known from a manifest verified against the id: they win over any peer's claim. */
   private readonly confirmed = new Map<FileId, FileShape>();
+  /** id → what each peer lists for it, in the order peers first listed it. */
+  private readonly listings = new Map<FileId, PeerListing[]>();
+  private readonly views = new Map<FileId, MeshFile>();
+  private readonly dirty = new Set<FileId>();
+  private sorted: MeshFile[] | undefined;
+  private byName: Map<string, MeshFile[]> | undefined;
+  private remoteCost = 0;
+  private seq = 0;
+  private readonly budget: number;
 
-  constructor(private readonly self: { id: PeerId; name: string }) {
+  constructor(private readonly self: { id: PeerId; name: string }, init: CatalogInit = {}) {
     super();
+    this.budget = init.remoteBudgetBytes ?? DEFAULT_REMOTE_BUDGET_BYTES;
   }
 
   setLocal(entries: CatalogEntry[]): void {
-    this.byPeer.set(this.self.id, { peerName: this.self.name, local: true, entries });
+    this.put(this.self.id, { peerName: this.self.name, local: true, entries, cost: 0 });
     this.emit('change');
   }
 
   setRemote(peer: PeerId, peerName: string, entries: CatalogEntry[]): void {
     // Names from the network are display text from here on: made printable once, for every view.
     const clean = entries.map((e) => ({ ...e, name: printable(e.name) }));
-    this.byPeer.set(peer, { peerName: printable(peerName), local: false, entries: clean });
+    const cost = clean.reduce((sum, e) => sum + entryCost(e), 0);
+    this.put(peer, { peerName: printable(peerName), local: false, entries: clean, cost });
+    this.keepInBudget();
     this.emit('change');
   }
 
   removePeer(peer: PeerId): void {
-    if (this.byPeer.delete(peer)) this.emit('change');
+    if (this.drop(peer)) this.emit('change');
   }
 
   /** The shape of `id` from its verified manifest: entries that disagree are conflicting from now on. */
@@ -75,59 +74,31 @@ export class Catalog extends EventEmitter {
     const known = this.confirmed.get(id);
     if (known && sameShape(known, shape)) return;
     this.confirmed.set(id, { size: shape.size, chunkSize: shape.chunkSize });
+    this.touch(id);
     this.emit('change');
   }
 
-  /** Number of files a peer offers (undefined when its catalog was not fetched yet). */
+  /** Number of files a peer offers (undefined when its catalog was not fetched yet, or was dropped). */
   fileCount(peer: PeerId): number | undefined {
     return this.byPeer.get(peer)?.entries.length;
   }
 
-  files(): MeshFile[] {
-    const byId = new Map<FileId, { holders: Holder[]; names: string[][] }>();
-    for (const [peer, cat] of this.byPeer) {
-      for (const e of cat.entries) {
-        let slot = byId.get(e.id);
-        if (!slot) byId.set(e.id, (slot = { holders: [], names: [] }));
-        // One peer may hold the same bytes under two names: count it once as a holder.
-        const at = slot.holders.findIndex((h) => h.peer === peer);
-        if (at >= 0) {
-          if (sameShape(slot.holders[at]!, e)) slot.names[at]!.push(e.name);
-          continue;
-        }
-        slot.holders.push({ peer, peerName: cat.peerName, name: e.name, local: cat.local, have: e.have, size: e.size, chunkSize: e.chunkSize });
-        slot.names.push([e.name]);
-      }
-    }
-    const out: MeshFile[] = [];
-    for (const [id, { holders: all, names }] of byId) {
-      const shape = this.shapeOf(id, all);
-      const nameCounts = new Map<string, number>();
-      all.forEach((h, i) => {
-        if (sameShape(h, shape)) for (const n of names[i]!) nameCounts.set(n, (nameCounts.get(n) ?? 0) + 1);
-      });
-      const holders = all.filter((h) => sameShape(h, shape)).sort((a, b) => a.peerName.localeCompare(b.peerName));
-      const conflicting = all.filter((h) => !sameShape(h, shape));
-      const sorted = [...nameCounts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([n]) => n);
-      const local = holders.some((h) => h.local && h.have === undefined);
-      out.push({ id, size: shape.size, chunkSize: shape.chunkSize, names: sorted, holders, conflicting, local });
-    }
-    return out.sort((a, b) => a.names[0]!.localeCompare(b.names[0]!) || a.id.localeCompare(b.id));
+  /** Estimated bytes the remote catalogs hold now (at most the budget). */
+  get remoteBytes(): number {
+    return this.remoteCost;
   }
 
-  /** Verified shape, else this peer's own (it hashed the bytes), else the most holders' claim (first seen on a tie). */
-  private shapeOf(id: FileId, holders: Holder[]): FileShape {
-    const confirmed = this.confirmed.get(id);
-    if (confirmed) return confirmed;
-    const own = holders.find((h) => h.local);
-    if (own) return own;
-    let best = holders[0]!;
-    let bestVotes = 0;
-    for (const h of holders) {
-      const votes = holders.filter((o) => sameShape(o, h)).length;
-      if (votes > bestVotes) [best, bestVotes] = [h, votes];
-    }
-    return best;
+  /** Every file, by first name then id (a fresh array; the files are shared, do not mutate them). */
+  files(): MeshFile[] {
+    this.refresh();
+    this.sorted ??= [...this.views.values()].sort(byNameThenId);
+    return this.sorted.slice();
+  }
+
+  /** One file by id, rebuilding only that file if it changed. */
+  file(id: FileId): MeshFile | undefined {
+    if (this.dirty.delete(id)) this.rebuild(id);
+    return this.views.get(id);
   }
 
   /**
@@ -136,14 +107,115 @@ export class Catalog extends EventEmitter {
    */
   find(query: string): MeshFile[] {
     const all = this.files();
-    const byName = all.filter((f) => f.names.includes(query));
-    if (byName.length > 0) return byName;
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const f of all) {
+        for (const n of f.names) {
+          const list = this.byName.get(n);
+          if (list) list.push(f);
+          else this.byName.set(n, [f]);
+        }
+      }
+    }
+    const byName = this.byName.get(query);
+    if (byName) return byName.slice();
     const q = query.toLowerCase();
     if (/^[0-9a-f]{4,64}$/.test(q)) return all.filter((f) => f.id.startsWith(q));
     return [];
   }
+
+  /** Replaces what `peer` lists; marks only the ids whose listing changed. */
+  private put(peer: PeerId, cat: PeerCatalog): void {
+    const before = this.byPeer.get(peer);
+    if (before && !before.local) this.remoteCost -= before.cost;
+    this.byPeer.set(peer, cat);
+    if (!cat.local) this.remoteCost += cat.cost;
+    const groups = new Map<FileId, CatalogEntry[]>();
+    for (const e of cat.entries) {
+      const g = groups.get(e.id);
+      if (g) g.push(e);
+      else groups.set(e.id, [e]);
+    }
+    for (const e of before?.entries ?? []) if (!groups.has(e.id)) this.unlist(e.id, peer);
+    for (const [id, entries] of groups) {
+      let slots = this.listings.get(id);
+      if (!slots) this.listings.set(id, (slots = []));
+      const at = slots.findIndex((l) => l.peer === peer);
+      const old = slots[at];
+      if (old && old.peerName === cat.peerName && sameEntries(old.entries, entries)) continue;
+      if (old) slots.splice(at, 1);
+      // A re-fetch keeps its first-heard seq: the shape vote does not move on a refresh.
+      insertSorted(slots, { peer, peerName: cat.peerName, seq: old?.seq ?? this.seq++, local: cat.local, entries });
+      this.touch(id);
+    }
+  }
+
+  private drop(peer: PeerId): boolean {
+    const cat = this.byPeer.get(peer);
+    if (!cat) return false;
+    this.byPeer.delete(peer);
+    if (!cat.local) this.remoteCost -= cat.cost;
+    for (const e of cat.entries) this.unlist(e.id, peer);
+    return true;
+  }
+
+  private unlist(id: FileId, peer: PeerId): void {
+    const slots = this.listings.get(id);
+    const at = slots?.findIndex((l) => l.peer === peer) ?? -1;
+    if (!slots || at < 0) return;
+    slots.splice(at, 1);
+    if (slots.length === 0) this.listings.delete(id);
+    this.touch(id);
+  }
+
+  /** Over budget: the largest remote catalogs go first (whoever sends the most pays), each with a warning. */
+  private keepInBudget(): void {
+    while (this.remoteCost > this.budget) {
+      let victim: [PeerId, PeerCatalog] | undefined;
+      for (const entry of this.byPeer) {
+        if (!entry[1].local && (!victim || entry[1].cost > victim[1].cost)) victim = entry;
+      }
+      if (!victim) return;
+      const [peer, cat] = victim;
+      this.drop(peer);
+      const mib = (n: number) => (n / 1048576).toFixed(1);
+      this.emit('warning', `catalog of ${cat.peerName} dropped: its ${cat.entries.length} files (~${mib(cat.cost)} MiB) would take remote catalogs past their ${mib(this.budget)} MiB budget`);
+    }
+  }
+
+  private touch(id: FileId): void {
+    this.dirty.add(id);
+    this.sorted = undefined;
+    this.byName = undefined;
+  }
+
+  private refresh(): void {
+    for (const id of this.dirty) this.rebuild(id);
+    this.dirty.clear();
+  }
+
+  private rebuild(id: FileId): void {
+    const slots = this.listings.get(id);
+    const view = slots && buildMeshFile(id, slots, this.confirmed.get(id));
+    if (view) this.views.set(id, view);
+    else this.views.delete(id);
+  }
 }
 
-function sameShape(a: FileShape, b: FileShape): boolean {
-  return a.size === b.size && a.chunkSize === b.chunkSize;
+function sameEntries(a: CatalogEntry[], b: CatalogEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => {
+    const o = b[i]!;
+    return e.name === o.name && e.size === o.size && e.chunkSize === o.chunkSize && e.have === o.have;
+  });
+}
+
+function insertSorted(slots: PeerListing[], l: PeerListing): void {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareListings(slots[mid]!, l) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  slots.splice(lo, 0, l);
 }

@@ -15,6 +15,10 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
+  /** Other words that run it (`quit` for `exit`). */
+  aliases?: string[];
+  /** Words after the command are an error unless it takes an argument (as in one-shot mode). */
+  takesArgument?: boolean;
   /** `rest` is the line after the command word, trimmed (file names may contain spaces). */
   run(ctx: CommandContext, rest: string): Promise<CommandOutput> | CommandOutput;
 }
@@ -62,6 +66,7 @@ const listCommand: Command = {
 const downloadCommand: Command = {
   name: 'download',
   usage: 'download <name | id>',
+  takesArgument: true,
   summary: 'fetch a file from every peer that holds it, verified chunk by chunk, into downloads/',
   async run({ peer }, rest) {
     return { lines: [formatStart(await peer.download(rest))] };
@@ -78,9 +83,22 @@ const downloadsCommand: Command = {
   },
 };
 
+const cancelCommand: Command = {
+  name: 'cancel',
+  usage: 'cancel <name | id>',
+  takesArgument: true,
+  summary: 'stop a download for good: its partial data is deleted and it never resumes',
+  async run({ peer }, rest) {
+    const c = await peer.cancelDownload(rest);
+    const kept = c.bytesDone > 0 ? ` (${formatBytes(c.bytesDone)} fetched, deleted)` : '';
+    return { lines: [`cancelled ${c.name}${kept}: it will not resume`] };
+  },
+};
+
 const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',
+  takesArgument: true,
   summary: 'every holder of a file and which chunks each has',
   run({ peer }, rest) {
     return { lines: formatWhere(peer.where(rest)) };
@@ -90,6 +108,7 @@ const whereCommand: Command = {
 const shareCommand: Command = {
   name: 'share',
   usage: 'share <path>',
+  takesArgument: true,
   summary: 'copy a file into shared/ and offer it at once',
   async run({ peer }, rest) {
     if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file');
@@ -112,6 +131,7 @@ const helpCommand: Command = {
 const exitCommand: Command = {
   name: 'exit',
   usage: 'exit',
+  aliases: ['quit'],
   summary: 'leave the mesh (the others are told at once)',
   run() {
     return { lines: [], exit: true };
@@ -119,7 +139,7 @@ const exitCommand: Command = {
 };
 
 export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, whereCommand, shareCommand, helpCommand, exitCommand,
+  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, cancelCommand, whereCommand, shareCommand, helpCommand, exitCommand,
 ];
 
 function displayName(f: MeshFile): string {
@@ -134,8 +154,9 @@ export async function execute(ctx: CommandContext, line: string, commands = COMM
   const space = trimmed.search(/\s/);
   const word = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
   const rest = space < 0 ? '' : unquote(trimmed.slice(space + 1).trim());
-  const cmd = commands.find((c) => c.name === word);
+  const cmd = commands.find((c) => c.name === word || c.aliases?.includes(word));
   if (!cmd) throw new LanmeshError('BAD_COMMAND', `unknown command '${word}' (type help)`);
+  if (rest && !cmd.takesArgument) throw new LanmeshError('BAD_COMMAND', `'${cmd.name}' takes no arguments (usage: ${cmd.usage})`);
   return cmd.run(ctx, rest);
 }
 

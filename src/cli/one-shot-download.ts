@@ -1,11 +1,10 @@
 // `lanmesh download NAME` as one command: start the download on the shared transfer module, wait for
 // its done/failed event (giving up when no holder is reachable for too long), then place the file in
 // the output folder under a free name: nothing is ever overwritten.
-import { copyFile, constants, link, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Peer } from '../peer.js';
 import type { DownloadProgress, DownloadStart, DownloadSummary } from '../transfer/transfer-service.js';
-import { uniqueName } from '../store/safe-path.js';
+import { placeExclusive } from '../store/place.js';
 import { LanmeshError } from '../errors.js';
 
 export interface DownloadOnceInit {
@@ -70,31 +69,9 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
 }
 
 /**
- * Puts `from` into `dir` under its own name or the next free "name (n).ext". `move` hard-links then
- * unlinks (same file system: the scratch folder lives in `dir`); otherwise, or across devices, it
- * copies. Both refuse to replace an existing file, so a race only moves on to the next name.
+ * Puts `from` into `dir` under its own name or the next free "name (n).ext", never replacing a file
+ * (placeExclusive: a link, or a copy where links cannot cross; `move` drops `from` afterwards).
  */
-export async function placeFile(from: string, dir: string, move: boolean): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const target = join(dir, await uniqueName(dir, basename(from)));
-    try {
-      if (move) {
-        try {
-          await link(from, target);
-          await unlink(from);
-          return target;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-        }
-      }
-      await copyFile(from, target, constants.COPYFILE_EXCL);
-      return target;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new LanmeshError('IO', `cannot put ${basename(from)} into ${dir}: ${(err as Error).message}`, { cause: err });
-      }
-    }
-  }
-  throw new LanmeshError('IO', `cannot find a free name for ${basename(from)} in ${dir}`);
+export function placeFile(from: string, dir: string, move: boolean): Promise<string> {
+  return placeExclusive(from, dir, basename(from), { keep: !move });
 }

@@ -5,7 +5,7 @@ import type { PeerView } from '../peer.js';
 import type { PortSet } from '../types.js';
 import type { DownloadSummary, WhereReport } from '../transfer/transfer-service.js';
 import { chunkRanges } from './transfer-format.js';
-import { LanmeshError } from '../errors.js';
+import { LanmeshError, describeError } from '../errors.js';
 
 export interface SelfJson {
   id: string;
@@ -64,5 +64,5 @@ export function downloadJson(s: DownloadSummary, path: string) {
 
 export function errorJson(err: unknown) {
   const code = err instanceof LanmeshError ? err.code : 'ERROR';
-  return { error: { code, message: err instanceof Error ? err.message : String(err) } };
+  return { error: { code, message: describeError(err) } };
 }

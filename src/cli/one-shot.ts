@@ -2,7 +2,8 @@
 // throwaway folder and ephemeral ports (unless --dir / -t), let discovery settle, do one thing on the
 // shared command layer, leave with a goodbye. Exit 0, or 1 with one line on stderr; interrupted
 // (SIGINT/SIGTERM, through `signal`), leave the same way, remove the scratch folder and exit 128+signal.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -14,7 +15,13 @@ import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-
 import { downloadOnce, placeFile } from './one-shot-download.js';
 import { formatDone } from './transfer-format.js';
 import { isInside } from '../store/safe-path.js';
+import { exitCodeFor } from './exit-codes.js';
+import { statusLine, type StatusLine } from './stderr-progress.js';
+import { formatProgress } from './transfer-format.js';
+import type { DownloadProgress } from '../transfer/transfer-service.js';
+import { PartialDownload } from '../store/partial-download.js';
 import { LanmeshError, describeError } from '../errors.js';
+import { printable } from '../text.js';
 
 /** meow flag definitions the one-shot commands add (spread into cli.ts's flags). */
 export const ONE_SHOT_FLAGS = {
@@ -65,6 +72,8 @@ interface Plan {
   init: PeerInit;
   /** The throwaway folder to delete at the end (absent with --dir). */
   scratch?: string;
+  /** The scratch folder is the same for the same download, so a partial kept there resumes. */
+  resumable?: boolean;
   /** Where a download goes; undefined with --dir and no --out (it stays in <dir>/downloads). */
   outDir?: string;
 }
@@ -87,9 +96,20 @@ async function plan(o: OneShotInit): Promise<Plan> {
     command === 'download' && (flags.out !== undefined || flags.dir === undefined) ? resolve(o.cwd, flags.out ?? '.') : undefined;
   // Without --dir the peer lives in a scratch folder: it must not take over another peer's identity.
   // A download's scratch folder sits in the output folder, so the file moves there by a link.
+  // A download's scratch folder is named after what was asked, so an interrupted download resumes when
+  // the same command runs again (its lock keeps two such runs apart).
   let scratch: string | undefined;
+  const resumable = command === 'download' && flags.dir === undefined;
   try {
-    scratch = flags.dir === undefined ? await mkdtemp(join(outDir ?? tmpdir(), '.lanmesh-oneshot-')) : undefined;
+    if (resumable) {
+      scratch = join(outDir!, `.lanmesh-download-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`);
+      // Not recursive: the output folder must exist already (a typo must not create folders).
+      await mkdir(scratch).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    } else if (flags.dir === undefined) {
+      scratch = await mkdtemp(join(tmpdir(), '.lanmesh-oneshot-'));
+    }
   } catch (err) {
     const where = outDir ?? tmpdir();
     const code = (err as NodeJS.ErrnoException).code;
@@ -101,7 +121,7 @@ async function plan(o: OneShotInit): Promise<Plan> {
       { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}` },
       o.cwd,
     );
-    return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, outDir };
+    return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, resumable, outDir };
   } catch (err) {
     if (scratch) await rm(scratch, { recursive: true, force: true });
     throw err;
@@ -109,11 +129,13 @@ async function plan(o: OneShotInit): Promise<Plan> {
 }
 
 /** Waits until `name` resolves to a file on the mesh (a holder appeared), or the deadline. */
-async function awaitHolder(peer: Peer, name: string, signal?: AbortSignal): Promise<void> {
+async function awaitHolder(peer: Peer, name: string, status: StatusLine, signal?: AbortSignal): Promise<void> {
+  if (peer.catalog.find(name).length > 0) return;
+  status.show(`waiting up to ${HOLDER_WAIT_MS / 1000} s for a peer holding '${name}'…`);
   await until(peer, ['catalog'], () => peer.catalog.find(name).length > 0, HOLDER_WAIT_MS, signal);
 }
 
-async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[]; json: unknown }> {
+async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Promise<{ text: string[]; json: unknown }> {
   switch (o.command) {
     case 'list': {
       const text = (await execute({ peer }, 'list')).lines;
@@ -124,13 +146,24 @@ async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[
       return { text, json: peersJson({ id: peer.id, name: peer.name, ports: peer.ports }, peer.peers()) };
     }
     case 'where': {
-      await awaitHolder(peer, p.name!, o.signal);
+      await awaitHolder(peer, p.name!, status, o.signal);
+      status.clear();
       const text = (await execute({ peer }, `where ${p.name}`)).lines;
       return { text, json: whereJson(peer.where(p.name!)) };
     }
     case 'download': {
-      await awaitHolder(peer, p.name!, o.signal);
-      const { summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS, signal: o.signal });
+      await awaitHolder(peer, p.name!, status, o.signal);
+      const onProgress = (d: DownloadProgress) => status.show(d.state === 'waiting' ? `${formatProgress(d)}: waiting for a holder` : formatProgress(d));
+      peer.on('download:progress', onProgress);
+      peer.on('download:state', onProgress);
+      let summary;
+      try {
+        ({ summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS, signal: o.signal }));
+      } finally {
+        peer.off('download:progress', onProgress);
+        peer.off('download:state', onProgress);
+        status.clear();
+      }
       const path = p.outDir ? await placeFile(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
       // The file's place as the user would type it: relative inside the current folder, else absolute.
       const shown = isInside(o.cwd, path) ? relative(o.cwd, path) : path;
@@ -142,10 +175,12 @@ async function act(peer: Peer, o: OneShotInit, p: Plan): Promise<{ text: string[
 
 export async function runOneShot(o: OneShotInit): Promise<number> {
   const say = (s: string) => o.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const status = statusLine(o.stderr, o.flags.json !== true);
   const failLine = (err: unknown) => {
+    status.clear();
     o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);
     if (o.flags.json) say(JSON.stringify(errorJson(err)));
-    return 1;
+    return exitCodeFor(err);
   };
   let p: Plan;
   try {
@@ -154,21 +189,42 @@ export async function runOneShot(o: OneShotInit): Promise<number> {
     return failLine(err);
   }
   let peer: Peer | undefined;
+  let done = false;
   try {
     o.signal?.throwIfAborted();
     peer = await Peer.start(p.init);
+    status.show('joining the mesh…');
     await settle(peer, p.waitMs, o.signal);
-    const out = await act(peer, o, p);
+    const out = await act(peer, o, p, status);
     await peer.stop();
-    say(o.flags.json ? JSON.stringify(out.json) : out.text.join('\n'));
+    say(o.flags.json ? JSON.stringify(out.json) : out.text.map(printable).join('\n'));
+    done = true;
     return 0;
   } catch (err) {
     if (!o.signal?.aborted) return failLine(err);
   } finally {
+    status.clear();
     await peer?.stop();
-    if (p.scratch) await rm(p.scratch, { recursive: true, force: true });
+    if (p.scratch) await cleanScratch(p, done, o);
   }
   // Interrupted: the peer has left (goodbye sent) and the scratch folder is gone.
   o.stderr.write(`lanmesh ${o.command}: interrupted${peer ? '; left the mesh (goodbye sent)' : ''}\n`);
   return interruptedExit(o.signal?.reason);
+}
+
+/**
+ * Removes the scratch folder, except after a download that did not finish but kept verified chunks:
+ * those stay (the same command resumes them) and stderr says so.
+ */
+async function cleanScratch(p: Plan, done: boolean, o: OneShotInit): Promise<void> {
+  if (!done && p.resumable) {
+    const kept = await PartialDownload.list(p.scratch!).catch(() => []);
+    const held = kept.reduce((n, k) => n + k.have.count(), 0);
+    if (held > 0) {
+      const chunks = kept.reduce((n, k) => n + k.manifest.hashes.length, 0);
+      o.stderr.write(`lanmesh ${o.command}: kept ${held} of ${chunks} chunks in ${p.scratch}: run the same command again to resume\n`);
+      return;
+    }
+  }
+  await rm(p.scratch!, { recursive: true, force: true });
 }

@@ -92,9 +92,11 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     end(s.id);
     sink.line({ level: 'success', text: formatDone(s, peer.dir), finished: { name: s.name, size: s.size } });
   });
-  on('download:failed', (f: { id: string; name: string; error: string }) => {
+  on('download:failed', (f: { id: string; name: string; error: string; cancelled?: true }) => {
     end(f.id);
-    warning(`download ${f.name} failed: ${f.error}`);
+    // A cancel the user asked for is news, not a fault.
+    if (f.cancelled) info(`download ${f.name} cancelled: its partial data is deleted`);
+    else warning(`download ${f.name} failed: ${f.error}`);
   });
 
   let closed = false;

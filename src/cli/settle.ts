@@ -56,5 +56,23 @@ export const CATALOG_GRACE_MS = 5000;
  */
 export async function settle(peer: Peer, waitMs: number, signal?: AbortSignal): Promise<void> {
   await delay(waitMs, signal);
-  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), CATALOG_GRACE_MS, signal);
+  await catalogsIn(peer, signal);
+}
+
+/** Line mode's first answer that depends on the peers: discovery settled since the peer started. */
+export async function settleSince(peer: Peer, o: { startedAt: number; waitMs: number; graceMs: number }): Promise<void> {
+  if (!peer.discovering) return;
+  await delay(o.startedAt + o.waitMs - Date.now());
+  await catalogsIn(peer, undefined, o.graceMs);
+}
+
+/** The folder's first index, waited for at most `graceMs` (a huge folder must not hold a script for minutes). */
+export async function indexedWithin(peer: Peer, graceMs: number): Promise<boolean> {
+  let done = false;
+  await Promise.race([peer.indexed.then(() => (done = true)), delay(graceMs)]);
+  return done;
+}
+
+async function catalogsIn(peer: Peer, signal?: AbortSignal, graceMs = CATALOG_GRACE_MS): Promise<void> {
+  await until(peer, ['catalog', 'peer:down', 'peer:up'], () => peer.peers().every((p) => p.files !== undefined), graceMs, signal);
 }

@@ -10,6 +10,7 @@ import { PEER_ID_RE } from '../types.js';
 import { hostIpv4Addresses } from './host-addresses.js';
 import { PeerTable } from './peer-table.js';
 import { TimerSet } from './timer-set.js';
+import { AnnouncementIntake } from './announcement-intake.js';
 import {
   DEFAULT_TTL_SEC,
   SERVICE_TYPE,
@@ -29,6 +30,7 @@ const MIN_MULTICAST_GAP_MS = 100;
 const DEFAULT_EXPIRY_CHECK_MS = 500;
 /** RFC 6762 §6.7: legacy unicast answers carry a TTL of at most 10 s. */
 const LEGACY_MAX_TTL_SEC = 10;
+
 
 export interface MdnsSocketOptions {
   multicast?: boolean;
@@ -76,6 +78,10 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
   private pendingMulticast: NodeJS.Timeout | undefined;
   private lastMulticastAt = -Infinity;
   private warnedIdConflict = false;
+  private readonly intake = new AnnouncementIntake(this.table, {
+    later: (ms, fn) => void this.timers.later(ms, fn),
+    warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', msg)),
+  });
   private rejectStart: ((e: LanmeshError) => void) | undefined;
 
   constructor(init: MdnsDiscoveryInit) {
@@ -244,13 +250,8 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     try {
       const reject = (reason: string) => this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${reason}`));
       for (const { info, ttlSec } of parseAnnouncements(packet, rinfo, reject)) {
-        if (info.id === this.self.id) {
-          this.checkIdConflict(info.ports.sender, from);
-        } else if (ttlSec === 0) {
-          if (this.table.goodbye(info.id)) log('goodbye from %s (%s)', info.id, from);
-        } else {
-          this.table.upsert(info, ttlSec * 1000);
-        }
+        if (info.id === this.self.id) this.checkIdConflict(info.ports.sender, from);
+        else this.intake.apply(info, ttlSec, from);
       }
     } catch (e) {
       this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${describeError(e)}`, { cause: e }));

@@ -3,6 +3,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { Answer, Packet, Question } from 'dns-packet';
 import { PEER_ID_RE, asPeerId, type PeerId, type PortSet } from '../types.js';
+import { printable, quoted } from '../text.js';
 
 export const SERVICE_TYPE = '_lanmesh._tcp.local';
 /** RFC 6763 §9 service type enumeration. */
@@ -199,28 +200,32 @@ function parseTxtRecord(rec: Answer, address: string, reject: Reject): Announcem
     reject(reason);
     return null;
   };
+  // Everything from the packet that a reason quotes goes through quoted(): one datagram must not
+  // print forged lines (or escapes) on every peer of the LAN.
   const name = lower(rec.name);
   const label = name.slice(0, -(SERVICE_TYPE.length + 1));
-  if (!label || label.includes('.')) return fail(`bad instance name ${JSON.stringify(rec.name)}`);
+  const on = quoted(name);
+  if (!label || label.includes('.')) return fail(`bad instance name ${quoted(String(rec.name))}`);
   const ttl = (rec as { ttl?: unknown }).ttl;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) return fail(`bad TTL on ${name}`);
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) return fail(`bad TTL on ${on}`);
   const entries = txtStrings((rec as { data?: unknown }).data);
-  if (!entries) return fail(`bad TXT data on ${name}`);
+  if (!entries) return fail(`bad TXT data on ${on}`);
   const txt = txtMap(entries);
-  if (txt.get('v') !== TXT_VERSION) return fail(`unsupported v=${txt.get('v')} on ${name}`);
+  const v = txt.get('v');
+  // No v= at all: not a lanmesh peer that speaks another version, but another program on our type.
+  if (v === undefined) return fail(`${on} is an instance of another program (no v= in its TXT), ignored`);
+  if (v !== TXT_VERSION) return fail(`unsupported v=${quoted(v)} on ${on}`);
   const id = txt.get('id');
-  if (!id || !PEER_ID_RE.test(id)) return fail(`bad id on ${name}`);
-  if (!label.endsWith(`-${id}`)) return fail(`instance ${name} does not match id ${id}`);
+  if (!id || !PEER_ID_RE.test(id)) return fail(`bad id on ${on}`);
+  if (!label.endsWith(`-${id}`)) return fail(`instance ${on} does not match id ${id}`);
   const ports = parsePorts(txt.get('ports'));
-  if (!ports) return fail(`bad ports on ${name}`);
+  if (!ports) return fail(`bad ports on ${on}`);
   const revText = txt.get('rev');
-  if (revText === undefined || !/^\d{1,15}$/.test(revText)) return fail(`bad rev on ${name}`);
+  if (revText === undefined || !/^\d{1,15}$/.test(revText)) return fail(`bad rev on ${on}`);
   const peerName = txt.get('name');
-  if (peerName === undefined) return fail(`no name on ${name}`);
-  // Control characters (ANSI escapes) from the network never reach a terminal.
-  // eslint-disable-next-line no-control-regex
-  const safeName = peerName.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
-  return { info: { id: asPeerId(id), name: safeName, address, ports, rev: Number(revText) }, ttlSec: ttl };
+  if (peerName === undefined) return fail(`no name on ${on}`);
+  // Control characters (ANSI escapes) and bidi overrides from the network never reach a terminal.
+  return { info: { id: asPeerId(id), name: printable(peerName), address, ports, rev: Number(revText) }, ttlSec: ttl };
 }
 
 /**
@@ -248,7 +253,7 @@ export function parseAnnouncements(packet: Packet, rinfo: Pick<RemoteInfo, 'addr
     }
     return out;
   } catch (e) {
-    reject(`unparseable response: ${e instanceof Error ? e.message : String(e)}`);
+    reject(`unparseable response: ${quoted(e instanceof Error ? e.message : String(e))}`);
     return [];
   }
 }

@@ -1,7 +1,9 @@
 // Small files written so a reader sees the old or the new content, never half of either:
-// write a temp file next to the target, fsync, then rename (or link, to never replace).
+// write a temp file next to the target, fsync, then rename (state files in .lanmesh/ only) or
+// linkExclusive (a file that must never replace one).
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
+import { linkExclusive } from './place.js';
 import { basename, dirname, join } from 'node:path';
 
 /** Temp names start with ".lanmesh-", which the scanner ignores. */
@@ -39,11 +41,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 export async function createFileAtomic(target: string, data: string | Uint8Array): Promise<boolean> {
   const tmp = await writeTemp(target, data);
   try {
-    await link(tmp, target);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    return await linkExclusive(tmp, target);
   } finally {
     await unlink(tmp).catch(() => {});
   }

@@ -2,7 +2,7 @@
 // offsets in a sparse `data` file, their bits made durable by group commit, and the atomic move
 // into downloads/ once the whole file matches its id.
 import { createHash } from 'node:crypto';
-import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LanmeshError } from '../errors.js';
 import { logger } from '../log.js';
@@ -13,7 +13,8 @@ import {
   DATA_FILE, STATE_FILE, fsyncDir, partialRoot, readPartialInfo, sameContent, validManifest, writeManifestFile, writeStateFile,
   type PartialInfo,
 } from './partial-state.js';
-import { safeJoin, sanitizeName, uniqueName } from './safe-path.js';
+import { safeJoin, sanitizeName } from './safe-path.js';
+import { placeExclusive } from './place.js';
 
 export type { PartialInfo } from './partial-state.js';
 
@@ -181,7 +182,7 @@ export class PartialDownload {
     }
     await fh.sync();
     await mkdir(downloadsDir, { recursive: true });
-    const target = await placeWithoutOverwrite(join(this.dir, DATA_FILE), downloadsDir, localName(m));
+    const target = await placeExclusive(join(this.dir, DATA_FILE), downloadsDir, localName(m));
     await fsyncDir(downloadsDir);
     await this.close();
     await rm(this.dir, { recursive: true, force: true });
@@ -264,25 +265,6 @@ async function hashChunks(fh: FileHandle, m: Manifest): Promise<string[]> {
     out.push(createHash('sha256').update(part).digest('hex'));
   }
   return out;
-}
-
-/** Hard-link under a free name (link fails rather than replace), then drop the old name. */
-async function placeWithoutOverwrite(from: string, dir: string, name: string): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const target = safeJoin(dir, await uniqueName(dir, name));
-    try {
-      await link(from, target);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw new LanmeshError('IO', `cannot place ${target}`, { cause: e });
-      await rename(from, target);
-      return target;
-    }
-    await rm(from, { force: true });
-    return target;
-  }
-  throw new LanmeshError('IO', `no free name for ${name} in ${dir}`);
 }
 
 /** The wire name made safe; a name with nothing usable left ('..', '') becomes file-<id prefix>. */

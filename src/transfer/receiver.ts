@@ -21,6 +21,8 @@ export interface ReceiverInit {
   /** Bytes arrived on a seeder's data connection (progress finer than whole chunks, for stall checks). */
   onBytes?: (peer: PeerId, address: string) => void;
   idleTimeoutMs?: number;
+  /** How long one frame may take once begun (default: the connection's, DEFAULT_FRAME_TIMEOUT_MS). */
+  frameTimeoutMs?: number;
 }
 
 /** How long a fresh connection may take to say data.hello. */
@@ -36,6 +38,10 @@ export class ReceiverPort {
   unknownChunks = 0;
   /** Data connections closed at data.hello because nothing was asked of that peer at that address. */
   unexpectedLinks = 0;
+  /** Data connections closed because the same holder opened a newer one. */
+  replacedLinks = 0;
+  /** The one open data connection of each holder, by `peer|address`. */
+  private readonly links = new Map<string, FramedConnection>();
 
   private constructor(private readonly listener: TcpListener, private readonly init: ReceiverInit) {}
 
@@ -43,7 +49,7 @@ export class ReceiverPort {
     let self: ReceiverPort | undefined;
     const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s) => {
       if (!self) return s.destroy();
-      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs, maxFrameBytes: PRE_HELLO_MAX_FRAME });
+      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs, frameTimeoutMs: init.frameTimeoutMs, maxFrameBytes: PRE_HELLO_MAX_FRAME });
       self.accept(conn);
       // The connection paused the socket first: this listener does not switch it to flowing mode.
       s.on('data', () => self?.bytesFrom(conn));
@@ -89,6 +95,19 @@ export class ReceiverPort {
         }
         peer = msg.peer;
         this.peers.set(conn, peer);
+        // One data connection per holder and address: a seeder that dials again replaces its old
+        // link, so one asked holder cannot hold many connections, each with a chunk-sized frame.
+        const key = `${peer}|${address}`;
+        const old = this.links.get(key);
+        this.links.set(key, conn);
+        conn.on('close', () => {
+          if (this.links.get(key) === conn) this.links.delete(key);
+        });
+        if (old) {
+          this.replacedLinks++;
+          log('data connection from %s replaces the one peer %s had open', conn.label, peer);
+          old.close();
+        }
         conn.setMaxFrame(MAX_FRAME);
         return;
       }

@@ -2,6 +2,7 @@
 // stands for several different files (same name, other content) is AMBIGUOUS and lists their ids.
 import type { Catalog, MeshFile } from '../catalog/catalog.js';
 import { LanmeshError } from '../errors.js';
+import { printable, withoutUnprintable } from '../text.js';
 
 export function resolveFile(catalog: Catalog, query: string): MeshFile {
   const q = query.trim();
@@ -22,4 +23,14 @@ export function resolveFile(catalog: Catalog, query: string): MeshFile {
 /** The name to save a file under: the one the user typed when it is one of the file's names. */
 export function chosenName(file: MeshFile, query: string): string {
   return file.names.includes(query.trim()) ? query.trim() : file.names[0]!;
+}
+
+/**
+ * The name to save under, given the name the manifest's sender used: catalog names are display text
+ * (an ESC shown as U+FFFD), so when the chosen name is that sender's name made printable, the file is
+ * named from the raw name with the unprintable characters dropped, not replaced.
+ */
+export function savedName(file: MeshFile, query: string, wireName: string): string {
+  const shown = chosenName(file, query);
+  return wireName !== shown && printable(wireName) === shown ? withoutUnprintable(wireName) : shown;
 }

@@ -5,10 +5,10 @@ import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
 import { CatalogPager } from './catalog-pages.js';
 import { FramedConnection } from '../wire/connection.js';
-import { MAX_REQUEST_FRAME, looksLikeP2pci } from '../wire/frame.js';
+import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS, looksLikeP2pci } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
-import { describeError } from '../errors.js';
+import { LanmeshError, describeError } from '../errors.js';
 
 /** What the sender port serves; the peer supplies it from its store. */
 export interface CatalogSource {
@@ -30,7 +30,14 @@ export interface SenderInit {
   onP2pci?: (socket: Socket, initial: Buffer) => void;
   handlers?: RequestHandler[];
   idleTimeoutMs?: number;
+  /** How long one request frame may take to arrive once begun (default REQUEST_FRAME_TIMEOUT_MS). */
+  frameTimeoutMs?: number;
+  /** How long answering one request may take, its answer's drain included (default REQUEST_DEADLINE_MS). */
+  requestDeadlineMs?: number;
 }
+
+/** A 4 MiB catalog page in 20 s is 210 KB/s; a chunks.get waits at most 5 s for its dial-back. */
+export const REQUEST_DEADLINE_MS = 20_000;
 
 const SNIFF_TIMEOUT_MS = 30_000;
 const P2PCI_CLOSE_GRACE_MS = 5_000;
@@ -81,6 +88,7 @@ export class SenderPort {
       initial: first,
       idleTimeoutMs: this.init.idleTimeoutMs,
       maxFrameBytes: MAX_REQUEST_FRAME,
+      frameTimeoutMs: this.init.frameTimeoutMs ?? REQUEST_FRAME_TIMEOUT_MS,
     });
     conn.on('warning', (err: Error) =>
       this.init.onWarning(`sender: connection from ${socket.remoteAddress} dropped: ${describeError(err)}`),
@@ -93,7 +101,7 @@ export class SenderPort {
     conn.on('control', (msg: ControlMessage) => {
       if (++waiting >= MAX_PIPELINED) conn.pause();
       chain = chain
-        .then(() => (conn.isClosed ? undefined : this.handle(msg, conn, socket, pager)))
+        .then(() => (conn.isClosed ? undefined : this.handleInTime(msg, conn, socket, pager)))
         .catch((err) => {
           if (!conn.isClosed) {
             this.init.onWarning(`sender: request from ${socket.remoteAddress} failed: ${describeError(err)}`);
@@ -104,6 +112,24 @@ export class SenderPort {
           if (--waiting < MAX_PIPELINED) conn.resume();
         });
     });
+  }
+
+  /**
+   * A request must be answered (its answer taken by the client) within the deadline, else the
+   * connection closes: a client that pipelines requests and never reads would otherwise keep a
+   * paused connection, never idle, for ever.
+   */
+  private async handleInTime(msg: ControlMessage, conn: FramedConnection, socket: Socket, pager: CatalogPager): Promise<void> {
+    const ms = this.init.requestDeadlineMs ?? REQUEST_DEADLINE_MS;
+    const timer = setTimeout(() => {
+      this.init.onWarning(`sender: ${msg.t} from ${socket.remoteAddress} not answered within ${ms} ms (not read); connection closed`);
+      conn.close(new LanmeshError('TIMEOUT', `${msg.t} not answered within ${ms} ms`));
+    }, ms);
+    try {
+      await this.handle(msg, conn, socket, pager);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async handle(msg: ControlMessage, conn: FramedConnection, socket: Socket, pager: CatalogPager): Promise<void> {

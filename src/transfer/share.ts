@@ -1,11 +1,12 @@
 // `share <path>`: copies a file from anywhere into shared/ under a free name (temp file, fsync, then
 // a link that never replaces anything) and indexes it at once, so it is offered without waiting for the watcher.
 import { constants } from 'node:fs';
-import { copyFile, link, open, realpath, stat, unlink } from 'node:fs/promises';
+import { copyFile, open, realpath, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import type { LocalFile, LocalStore } from '../store/local-store.js';
-import { isInside, safeJoin, sanitizeName, uniqueName } from '../store/safe-path.js';
+import { isInside, sanitizeName } from '../store/safe-path.js';
+import { placeExclusive } from '../store/place.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 export async function shareFile(store: LocalStore, source: string, cwd = process.cwd()): Promise<{ file: LocalFile; copied: boolean }> {
@@ -29,17 +30,8 @@ export async function shareFile(store: LocalStore, source: string, cwd = process
     } finally {
       await fh.close();
     }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const target = safeJoin(shared, await uniqueName(shared, name));
-      try {
-        await link(tmp, target);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw new LanmeshError('IO', `cannot place ${target}: ${describeError(e)}`, { cause: e });
-      }
-      return { file: await store.addFile(target), copied: true };
-    }
-    throw new LanmeshError('IO', `no free name for ${name} in ${shared}`);
+    const target = await placeExclusive(tmp, shared, name);
+    return { file: await store.addFile(target), copied: true };
   } finally {
     await unlink(tmp).catch(() => undefined);
   }

@@ -2,7 +2,7 @@
 // gets a clear UNSUPPORTED error frame instead of silence, and the connection ends.
 import { TcpListener } from './tcp-listener.js';
 import { FramedConnection } from '../wire/connection.js';
-import { MAX_REQUEST_FRAME } from '../wire/frame.js';
+import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS } from '../wire/frame.js';
 import type { ControlMessage } from '../wire/messages.js';
 
 export class StubPort {
@@ -12,7 +12,7 @@ export class StubPort {
     let self: StubPort | undefined;
     const listener = await TcpListener.listen(port, host, role, (socket) => {
       if (!self) return socket.destroy();
-      const conn = new FramedConnection(socket, { maxFrameBytes: MAX_REQUEST_FRAME });
+      const conn = new FramedConnection(socket, { maxFrameBytes: MAX_REQUEST_FRAME, frameTimeoutMs: REQUEST_FRAME_TIMEOUT_MS });
       conn.on('warning', () => conn.close());
       // One answer, then the connection ends: there is nothing more to say, and a client that
       // keeps sending without reading must not make us queue answers without bound.

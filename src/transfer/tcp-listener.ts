@@ -5,10 +5,15 @@ import { LanmeshError } from '../errors.js';
 
 /** Connections one port keeps at once; more are closed as soon as they are accepted (memory stays bounded). */
 export const DEFAULT_MAX_CONNECTIONS = 256;
+/** Connections one remote address may hold on one port: one host cannot take the port from the others. */
+export const DEFAULT_MAX_PER_ADDRESS = 32;
 
 export class TcpListener {
   private readonly sockets = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  /** Connections closed on accept because their address already held its share (for tests and logs). */
+  refused = 0;
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
@@ -18,6 +23,7 @@ export class TcpListener {
     role: string,
     onSocket: (s: Socket) => void,
     maxConnections = DEFAULT_MAX_CONNECTIONS,
+    maxPerAddress = DEFAULT_MAX_PER_ADDRESS,
   ): Promise<TcpListener> {
     return new Promise((resolve, reject) => {
       const server = createServer();
@@ -38,8 +44,22 @@ export class TcpListener {
         const actual = (server.address() as { port: number }).port;
         const l = new TcpListener(server, actual);
         server.on('connection', (s) => {
+          const from = (s.remoteAddress ?? '?').replace(/^::ffff:/, '');
+          const held = l.perAddress.get(from) ?? 0;
+          if (held >= maxPerAddress) {
+            l.refused++;
+            s.on('error', () => {});
+            s.destroy();
+            return;
+          }
+          l.perAddress.set(from, held + 1);
           l.sockets.add(s);
-          s.once('close', () => l.sockets.delete(s));
+          s.once('close', () => {
+            l.sockets.delete(s);
+            const left = (l.perAddress.get(from) ?? 1) - 1;
+            if (left > 0) l.perAddress.set(from, left);
+            else l.perAddress.delete(from);
+          });
           // A socket error ends that connection only; the owner's handler reports it.
           s.on('error', () => {});
           onSocket(s);

@@ -17,8 +17,9 @@ import { Download } from './download.js';
 import type { HolderInfo } from './holder-session.js';
 import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
-import { chosenName, resolveFile } from './resolve.js';
+import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
+import { pickDownload } from './cancel.js';
 import type { DownloadProgress, DownloadStart, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
 
 export type * from './download-types.js';
@@ -45,7 +46,8 @@ export interface TransferEvents {
   'download:state': [DownloadProgress];
   'download:dropped': [DroppedHolder];
   'download:done': [DownloadSummary];
-  'download:failed': [{ id: FileId; name: string; error: string }];
+  /** cancelled: the user ended it (cancel), not a fault. */
+  'download:failed': [{ id: FileId; name: string; error: string; cancelled?: true }];
 }
 
 /** The download events the peer re-emits (for line mode and the UI). */
@@ -122,7 +124,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
         // Conflicting holders too: the manifest is verified against the id, whoever sends it.
         const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] })
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
-        manifest = { ...(await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })))), name: chosenName(file, query) };
+        const fetched = await fetchManifest(file.id, sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })));
+        manifest = { ...fetched, name: savedName(file, query, fetched.name) };
       }
       return await this.begin(manifest, 'command');
     } finally {
@@ -147,10 +150,11 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** Counters for tests, the bench and logs. */
-  stats(): { unknownChunks: number; unexpectedLinks: number; uploaded: { chunks: number; bytes: number; missing: number } } {
+  stats(): { unknownChunks: number; unexpectedLinks: number; replacedLinks: number; uploaded: UploadManager['stats'] } {
     return {
       unknownChunks: this.receiver?.unknownChunks ?? 0,
       unexpectedLinks: this.receiver?.unexpectedLinks ?? 0,
+      replacedLinks: this.receiver?.replacedLinks ?? 0,
       uploaded: { ...this.uploads.stats },
     };
   }
@@ -159,12 +163,33 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return [...this.downloads.values()].map((d) => d.progress());
   }
 
+  /**
+   * Stops a download for good, running or only left on disk: its partial data is deleted, so it never
+   * resumes. A running one ends with download:failed ('cancelled'), so front ends drop its bar.
+   */
+  async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
+    const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
+    const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
+      .filter((p) => !this.downloads.has(p.manifest.id))
+      .map((p) => ({ id: p.manifest.id, name: p.manifest.name, d: undefined }));
+    const pick = pickDownload([...running, ...onDisk], query);
+    let bytesDone = 0;
+    if (pick.d) {
+      bytesDone = pick.d.progress().bytesDone;
+      this.forget(pick.d);
+      await pick.d.close();
+    }
+    await PartialDownload.remove(this.init.store.dir, pick.id);
+    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true });
+    return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
+  }
+
   /** Stops every download (verified chunks stay for a resume), the uploads and the receiver port. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.env?.catalog.off('change', this.onCatalog);
-    this.uploads.close();
+    await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
     this.source.close();
@@ -181,6 +206,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
    * via 'resume'). Called by the front end once it listens to the events. Idempotent.
    */
   async resumePartials(): Promise<void> {
+    // A peer told to leave right after it started (a script's quick exit) has nothing to resume.
+    if (this.closed) return;
     this.attached();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
@@ -195,7 +222,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       try {
         await this.begin(info.manifest, 'resume');
       } catch (e) {
-        this.init.onWarning(`cannot resume ${info.manifest.name}: ${describeError(e)}`);
+        if (!this.closed) this.init.onWarning(`cannot resume ${info.manifest.name}: ${describeError(e)}`);
       } finally {
         this.starting.delete(id);
       }
@@ -276,13 +303,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning, manifest) : [];
   }
 
-  /** A catalog listener: whatever the network said, nothing may throw out of it. */
+  /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || !this.env || this.closed) return;
-    const files = new Map(this.env.catalog.files().map((f) => [f.id, f]));
     for (const d of this.downloads.values()) {
       try {
-        d.setHolders(this.holders(files.get(d.id), d.manifest));
+        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
       } catch (e) {
         this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
       }
@@ -290,7 +316,6 @@ export class TransferService extends EventEmitter<TransferEvents> {
   };
 
   private meshFile(id: FileId): MeshFile | undefined {
-    return this.env?.catalog.files().find((f) => f.id === id);
+    return this.env?.catalog.file(id);
   }
-
 }

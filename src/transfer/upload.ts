@@ -7,7 +7,13 @@ import { logger } from '../log.js';
 import type { ChunkIndex, FileId, PeerId } from '../types.js';
 import { Slots } from './slots.js';
 
+/** How long a leaving seeder lets its data links flush what they hold. */
+const CLOSE_FLUSH_MS = 1_000;
+
 const log = logger('transfer');
+
+/** A 1 MiB chunk in 20 s is 52 KB/s: a requester slower than that is not reading. */
+export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
 /** What a seeder can upload: complete files and the held chunks of partial downloads. */
 export interface ChunkSource {
@@ -22,6 +28,13 @@ export interface UploadInit {
   onWarning: (msg: string) => void;
   /** Chunk uploads running at once, over all connections (default 8); the others queue. */
   slots?: number;
+  /** Of those, what one requester address may hold at once (default a quarter of slots). */
+  slotsPerAddress?: number;
+  /**
+   * Longest one chunk may take to leave (the socket to drain) before its connection is closed:
+   * a requester that asks and never reads must not hold an upload slot for ever (default 20 s).
+   */
+  sendTimeoutMs?: number;
   /** Chunks queued per data connection before requests get BUSY (default 1024). */
   maxQueuedPerLink?: number;
   /** Data connections open at once before requests get BUSY (default 64). */
@@ -54,6 +67,8 @@ interface Link {
   jobs: Job[];
   queued: number;
   running: boolean;
+  /** The pump waits for an upload slot. */
+  waitingForSlot: boolean;
 }
 
 export class UploadManager {
@@ -64,10 +79,11 @@ export class UploadManager {
   private readonly slots: Slots;
   private closed = false;
   /** Totals since start, for tests and the bench. */
-  readonly stats = { chunks: 0, bytes: 0, missing: 0 };
+  readonly stats = { chunks: 0, bytes: 0, missing: 0, stalled: 0 };
 
   constructor(private readonly init: UploadInit) {
-    this.slots = new Slots(init.slots ?? 8);
+    const capacity = init.slots ?? 8;
+    this.slots = new Slots(capacity, init.slotsPerAddress ?? Math.max(1, Math.ceil(capacity / 4)));
   }
 
   /**
@@ -102,11 +118,24 @@ export class UploadManager {
     }
   }
 
-  close(): void {
+  /** Data connections whose upload waits: for a slot, or for the requester to read (tests, logs). */
+  linksWaiting(): number {
+    let n = 0;
+    for (const l of this.links.values()) if (l.waitingForSlot || l.conn.writeBlocked) n++;
+    return n;
+  }
+
+  /**
+   * Stops uploading. Each data link ends after what was already written (whole frames: a chunk's
+   * header and data go out together), bounded by CLOSE_FLUSH_MS, so a requester sees a clean close
+   * at a frame boundary when a seeder leaves, not a frame cut short.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.slots.close();
-    for (const l of this.links.values()) l.conn.close();
+    const links = [...this.links.values()];
     this.links.clear();
+    await Promise.all(links.map((l) => l.conn.end(CLOSE_FLUSH_MS)));
   }
 
   private dial(key: string, address: string, port: number): Promise<Link> {
@@ -130,7 +159,7 @@ export class UploadManager {
         idleTimeoutMs: this.init.idleTimeoutMs,
       });
       await conn.send({ t: 'data.hello', peer: this.init.selfId });
-      const link: Link = { address, conn, jobs: [], queued: 0, running: false };
+      const link: Link = { address, conn, jobs: [], queued: 0, running: false, waitingForSlot: false };
       conn.on('close', () => {
         if (this.links.get(key) === link) this.links.delete(key);
         link.jobs = [];
@@ -163,7 +192,8 @@ export class UploadManager {
         const index = job.chunks.shift()!;
         link.queued--;
         if (job.chunks.length === 0) link.jobs.shift();
-        const release = await this.slots.acquire();
+        link.waitingForSlot = true;
+        const release = await this.slots.acquire(link.address).finally(() => (link.waitingForSlot = false));
         try {
           await this.sendOne(link.conn, job, index);
         } finally {
@@ -187,7 +217,17 @@ export class UploadManager {
       await conn.send({ t: 'chunk.missing', token: job.token, index });
       return;
     }
-    await conn.sendChunk(job.tokenBytes, index, data);
+    const ms = this.init.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      this.stats.stalled++;
+      this.init.onWarning(`upload to ${conn.label} closed: chunk ${index} not taken in ${ms} ms`);
+      conn.close(new LanmeshError('TIMEOUT', `chunk ${index} not taken in ${ms} ms`));
+    }, ms);
+    try {
+      await conn.sendChunk(job.tokenBytes, index, data);
+    } finally {
+      clearTimeout(timer);
+    }
     this.stats.chunks++;
     this.stats.bytes += data.length;
   }

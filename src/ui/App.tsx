@@ -2,10 +2,11 @@
 // <Static> and scrolls like a terminal; below it a small live panel (header, peers, progress bars,
 // prompt) is redrawn, kept shorter than the screen so Ink never repaints the whole screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Box, Static, useApp } from 'ink';
+import { Box, Static, useApp, useInput } from 'ink';
 import { usePeerState, type Notice, type PeerFacade } from './use-peer-state.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { usePrompt } from './use-prompt.js';
+import { useOutputReplay } from './use-output-replay.js';
 import { complete } from './complete.js';
 import { Header, headerRows } from './Header.js';
 import { PeerList } from './PeerList.js';
@@ -25,6 +26,8 @@ export interface AppProps {
 
 const WELCOME = 'lanmesh: type help for the commands · Tab completes · ↑/↓ history · Ctrl+C leaves';
 const PROMPT_ROWS = 2;
+/** Typed alone, these clear the screen (the TUI's own command, like Ctrl+L). */
+const CLEAR_WORDS = new Set(['clear', 'cls']);
 const FINISHED_BAR = 20;
 
 const noticeKind = (n: Notice): OutputKind => (n.level === 'warning' ? 'warning' : n.level === 'success' ? 'success' : 'info');
@@ -84,6 +87,24 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
       });
   }, [facade, print]);
 
+  // Leaving with downloads running asks first (they resume next time); y, or Ctrl+C again, leaves.
+  const [confirming, setConfirming] = useState(false);
+  const running = state.downloads.length;
+  const requestLeave = useCallback(() => {
+    if (leaving.current) return;
+    if (running === 0 || confirming) return leave();
+    setConfirming(true);
+    print([['warning', `${running === 1 ? '1 download' : `${running} downloads`} running: they resume next time. Leave? y/n`]]);
+  }, [running, confirming, leave, print]);
+  useInput(
+    (input, key) => {
+      setConfirming(false);
+      if (input.toLowerCase() === 'y' || (key.ctrl && input === 'c')) leave();
+      else print([['info', 'staying on the mesh']]);
+    },
+    { isActive: confirming },
+  );
+
   // Exit only after the "bye" frame is committed, so it is the last thing on screen.
   useEffect(() => {
     if (finished) exit();
@@ -118,20 +139,22 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
       facade.run(trimmed).then(
         (out) => {
           settle(out.lines.map((l) => ['text', l] as [OutputKind, string]));
-          if (out.exit) leave();
+          if (out.exit) requestLeave();
         },
         (err: unknown) => settle([['error', `error: ${describeError(err)}`]]),
       );
     },
-    [facade, leave, print],
+    [facade, requestLeave, print],
   );
 
+  const replay = useOutputReplay(output.length, width, rows);
   const commandNames = facade.commands.map((c) => c.name);
   const prompt = usePrompt({
-    onSubmit: submit,
-    onLeave: leave,
+    onSubmit: (line) => (CLEAR_WORDS.has(line.trim()) ? replay.clear() : submit(line)),
+    onLeave: requestLeave,
+    onClear: replay.clear,
     complete: (text, cursor) => complete(text, cursor, { commands: commandNames, files: state.fileNames }),
-    isActive: status === undefined,
+    isActive: status === undefined && !confirming,
   });
 
   const head = headerRows(state.self, state.peers.length, width, state.index);
@@ -141,7 +164,9 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
 
   return (
     <>
-      <Static items={output}>{(entry) => <OutputLine key={entry.key} entry={entry} />}</Static>
+      <Static key={replay.epoch} items={replay.from > 0 ? output.slice(replay.from) : output}>
+        {(entry) => <OutputLine key={entry.key} entry={entry} />}
+      </Static>
       <Box flexDirection="column">
         <Header self={state.self} peerCount={state.peers.length} width={width} index={state.index} discovering={state.discovering} />
         <PeerList

@@ -1,6 +1,7 @@
 // One printed line of the output area (commands echoed, answers, notices, errors in red).
 import { memo } from 'react';
 import { Text } from 'ink';
+import { printable } from '../text.js';
 
 export type OutputKind = 'echo' | 'text' | 'error' | 'info' | 'warning' | 'success';
 
@@ -10,7 +11,9 @@ export interface OutputEntry {
   text: string;
 }
 
-export const OutputLine = memo(function OutputLine({ entry }: { entry: OutputEntry }) {
+export const OutputLine = memo(function OutputLine({ entry: raw }: { entry: OutputEntry }) {
+  // The TUI's one output point: a line quoting network text can neither break the layout nor drive the terminal.
+  const entry = { ...raw, text: printable(raw.text) };
   switch (entry.kind) {
     case 'echo':
       return (

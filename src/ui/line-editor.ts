@@ -50,6 +50,9 @@ export const end = (s: EditorState): EditorState => withText(s, s.text, s.text.l
 /** Ctrl+U: removes everything before the cursor. */
 export const killToStart = (s: EditorState): EditorState => withText(s, s.text.slice(s.cursor), 0);
 
+/** Ctrl+K: removes everything from the cursor on. */
+export const killToEnd = (s: EditorState): EditorState => withText(s, s.text.slice(0, s.cursor), s.cursor);
+
 /** Ctrl+W: removes the word before the cursor (and the spaces after it). */
 export function killWord(s: EditorState): EditorState {
   const before = s.text.slice(0, s.cursor);

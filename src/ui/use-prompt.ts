@@ -3,11 +3,14 @@
 import { useCallback, useRef, useState } from 'react';
 import { useInput, type Key } from 'ink';
 import * as ed from './line-editor.js';
+import { replayBurst } from './key-burst.js';
 import type { Completion } from './complete.js';
 
 export interface PromptInit {
   onSubmit(line: string): void;
   onLeave(): void;
+  /** Ctrl+L: clear the screen. */
+  onClear(): void;
   complete(text: string, cursor: number): Completion;
   isActive: boolean;
 }
@@ -34,7 +37,7 @@ export function usePrompt(init: PromptInit): PromptView {
 
   const onKey = useCallback(
     (input: string, key: Key) => {
-      const { onSubmit, onLeave, complete } = initRef.current;
+      const { onSubmit, onLeave, onClear, complete } = initRef.current;
       const s = editor.current;
       if (key.ctrl && input === 'c') return onLeave();
       if (key.ctrl && input === 'd') return s.text === '' ? onLeave() : apply(ed.deleteForward(s));
@@ -59,25 +62,15 @@ export function usePrompt(init: PromptInit): PromptView {
       if (key.backspace || key.delete) return apply(ed.backspace(s));
       if (key.ctrl && input === 'u') return apply(ed.killToStart(s));
       if (key.ctrl && input === 'w') return apply(ed.killWord(s));
+      if (key.ctrl && input === 'k') return apply(ed.killToEnd(s));
+      if (key.ctrl && input === 'l') return onClear();
       if (key.ctrl || key.meta || key.escape) return;
-      // Fast typing or a paste arrives as one string that may hold Enter and Tab too: replay them in order.
-      let cur = s;
-      let shown: string | undefined;
-      for (const part of input.split(/(\r\n|\r|\n|\t)/)) {
-        if (part === '\t') {
-          const c = complete(cur.text, cur.cursor);
-          cur = { ...cur, text: c.text, cursor: c.cursor };
-          shown = c.candidates.length > 0 ? c.candidates.join('  ') : undefined;
-        } else if (/^[\r\n]/.test(part)) {
-          const { line, state } = ed.submit(cur);
-          cur = state;
-          shown = undefined;
-          onSubmit(line);
-        } else if (part) {
-          cur = ed.insert(cur, part);
-        }
-      }
-      apply(cur, shown);
+      // Fast typing or a paste arrives as one string that may hold Enter, Tab, Backspace and other
+      // editing keys too: replay every key in order.
+      const burst = replayBurst(s, input, complete);
+      apply(burst.state, burst.hint);
+      for (const line of burst.submitted) onSubmit(line);
+      if (burst.clear) onClear();
     },
     [apply],
   );

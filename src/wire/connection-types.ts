@@ -15,6 +15,11 @@ export interface FramedConnectionInit {
   label?: string;
   /** Largest incoming frame (length field) accepted; default MAX_FRAME. See setMaxFrame(). */
   maxFrameBytes?: number;
+  /**
+   * Close when a frame whose first byte arrived is still incomplete this long after (while we
+   * read): a peer trickling one byte at a time is never idle, and must not hold the connection. 0 = never.
+   */
+  frameTimeoutMs?: number;
 }
 
 export interface RequestOptions {

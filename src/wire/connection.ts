@@ -30,6 +30,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_END_GRACE_MS = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** A 16 MiB frame in 60 s needs 280 KB/s; a 1 MiB chunk, 17 KB/s. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
 
 export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   readonly remoteAddress: string | undefined;
@@ -40,6 +42,9 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   private readonly requests = new RequestTable();
   private readonly idle: IdleTimer;
   private readonly requestTimeoutMs: number;
+  private readonly frameTimeoutMs: number;
+  /** Runs while a frame is incomplete; restarted by each frame that completes. */
+  private frameTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private ending = false;
   private paused = false;
@@ -55,6 +60,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     super();
     this.decoder = new FrameDecoder(init.maxFrameBytes);
     this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.frameTimeoutMs = init.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
     if (socket instanceof Socket) {
       this.remoteAddress = socket.remoteAddress;
       this.remotePort = socket.remotePort;
@@ -79,6 +85,11 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** True while a send waits for the far end to read (the socket is above its high-water mark). */
+  get writeBlocked(): boolean {
+    return this.drain !== undefined;
   }
 
   /**
@@ -158,6 +169,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     if (this.closed) return;
     this.closed = true;
     this.idle.stop();
+    clearTimeout(this.frameTimer);
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onSocketClose);
@@ -214,16 +226,39 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
 
   private readonly onData = (slice: Buffer): void => {
     this.idle.touch();
+    let completed = false;
     try {
       // Frame by frame, so a listener that raises the frame limit (after a hello) is in time for
       // the next frame of the same slice. Frames after a close are not delivered.
       this.decoder.pushEach(slice, (frame) => {
+        completed = true;
         if (!this.closed) this.dispatch(frame);
       });
     } catch (e) {
       if (!this.closed) this.protocolError(e);
     }
+    if (!this.closed) this.frameDeadline(completed);
   };
+
+  /** The deadline runs from the first byte of each frame (a completed frame starts a new one). */
+  private frameDeadline(completed: boolean): void {
+    if (this.frameTimeoutMs <= 0) return;
+    if (this.decoder.bufferedBytes === 0 || completed) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    if (this.decoder.bufferedBytes === 0 || this.frameTimer) return;
+    const started = Date.now();
+    const check = (): void => {
+      // Paused by us (backpressure): the far end cannot finish the frame, so the clock waits too.
+      if (this.paused) {
+        this.frameTimer = setTimeout(check, this.frameTimeoutMs).unref();
+        return;
+      }
+      this.protocolError(new LanmeshError('TIMEOUT', `frame still incomplete after ${Date.now() - started} ms (${this.decoder.bufferedBytes} bytes so far)`));
+    };
+    this.frameTimer = setTimeout(check, this.frameTimeoutMs).unref();
+  }
 
   private dispatch(frame: Frame): void {
     if (frame.kind === 'chunk') {

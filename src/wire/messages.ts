@@ -5,6 +5,7 @@ import { FILE_ID_RE, PEER_ID_RE } from '../types.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
 import { MAX_CHUNK_DATA } from './frame.js';
+import { checkJsonShape } from './json-shape.js';
 
 /** Files in one catalog message (a page: the sender cuts pages well under MAX_CONTROL). */
 export const MAX_CATALOG_FILES = 100_000;
@@ -86,8 +87,9 @@ export function isResponse(m: ControlMessage): m is ResponseMessage | (ErrorMsg 
   return (Object.values(RESPONSE_TYPE) as string[]).includes(m.t);
 }
 
-/** Decode a control frame's body: strict UTF-8, JSON, then validateControl. */
+/** Decode a control frame's body: its shape bounded (json-shape.ts), strict UTF-8, JSON, then validateControl. */
 export function parseControl(body: Buffer): ControlMessage {
+  checkJsonShape(body);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));

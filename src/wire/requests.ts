@@ -1,17 +1,18 @@
 // The requests one connection is waiting on: rid assignment, per-request timeout and abort, and
 // matching each response (or `error` reply) to its request by rid.
 import { LanmeshError } from '../errors.js';
+import { printable } from '../text.js';
 import { RESPONSE_TYPE } from './messages.js';
 import type { ErrorMsg, RequestType, ResponseMessage, WireErrorCode } from './messages.js';
 
-/** An `error` reply to one of our requests; remoteCode/remoteMessage are what the peer said. */
+/** An `error` reply to one of our requests; remoteCode/remoteMessage are what the peer said (raw; message is printable). */
 export class RemoteError extends LanmeshError {
   constructor(
     readonly remoteCode: WireErrorCode,
     readonly remoteMessage: string,
     context: string,
   ) {
-    super('REMOTE_ERROR', `${context}: remote replied ${remoteCode}: ${remoteMessage}`);
+    super('REMOTE_ERROR', `${context}: remote replied ${remoteCode}: ${printable(remoteMessage)}`);
   }
 }
 

@@ -54,6 +54,12 @@ class TmuxTui {
     return stdout.replace(/\s+$/, '');
   }
 
+  /** The screen with its colour and style escapes (capture-pane -e). */
+  async styledScreen(): Promise<string> {
+    const { stdout } = await execFileP('tmux', ['-S', this.socket, 'capture-pane', '-p', '-e', '-t', 'tui']);
+    return stdout;
+  }
+
   async type(text: string): Promise<void> {
     await execFileP('tmux', ['-S', this.socket, 'send-keys', '-t', 'tui', '-l', text]);
   }
@@ -168,7 +174,9 @@ if (skip) {
         return lines.filter((l) => /^─+$/.test(l)).length === 1 && lines.includes('─'.repeat(60)) && lines.every((l) => [...l].length <= 60);
       }, 'the panel redrawn at 60 columns');
       assert.match(narrow, /tui-peer\s+1 peer/);
-      show('after narrowing the window', narrow, 60);
+      // The output stays on screen after the resize (printed again at the new width), not only in the scrollback.
+      await tui.waitScreen((s) => /› peers\n1 peer\n/.test(s) && /3 files on the mesh/.test(s), 'the earlier output still on screen after narrowing');
+      show('after narrowing the window', await tui.screen(), 60);
       await tui.resize(COLS, ROWS);
 
       const doneScreen = await tui.waitScreen((s) => /✓ big\.bin\s+█{20}\s+100%\s+24\.0 MiB/.test(s), 'the finished bar', 30_000);
@@ -176,6 +184,12 @@ if (skip) {
       assert.not.match(doneScreen.split('─'.repeat(COLS)).pop()!, /big\.bin\s+[█░]+/, 'the bar left the live panel');
       show('a finished download', doneScreen);
       assert.is(sha(await readFile(join(tuiDir, 'downloads', 'big.bin'))), sha(big));
+
+      // clear empties the screen: only the live panel is left.
+      await tui.type('clear');
+      await tui.key('Enter');
+      const cleared = await tui.waitScreen((s) => !/files on the mesh/.test(s) && !/✓ big\.bin/.test(s) && /1 peer\b/.test(s), 'the screen cleared');
+      assert.ok(cleared.split('\n').filter((l) => l.trim()).length <= 6, `after clear:\n${cleared}`);
 
       // 4. An error is one red line, and exit leaves with a goodbye.
       await tui.type('download nothing-here');
@@ -191,6 +205,35 @@ if (skip) {
     } finally {
       tui?.killSync();
       await seeder?.close();
+      await lan?.close();
+      await tmp.remove();
+    }
+  }));
+
+  test('NO_COLOR: the TUI prints no colour, and does without it', withTimeout(60_000, async () => {
+    const tmp = await makeTmpDir();
+    let lan: Lan | undefined;
+    const tuis: TmuxTui[] = [];
+    try {
+      lan = await createLan(1);
+      const [h1] = lan.hosts as [LanHost];
+      const styled: Record<string, string> = {};
+      for (const [label, env] of [['plain', 'NO_COLOR=1'], ['colour', '-u NO_COLOR']] as const) {
+        const dir = join(tmp.path, label);
+        await mkdir(join(dir, 'shared'), { recursive: true });
+        const port = label === 'plain' ? PORT : PORT + 10;
+        const cmd = `env ${env} ${q(process.execPath)} ${q(CLI)} -t ${port} --dir ${q(dir)} --name ${label}; sleep 300`;
+        const tui = await TmuxTui.start(h1, join(tmp.path, `${label}.sock`), cmd);
+        tuis.push(tui);
+        await tui.waitScreen((s) => /lanmesh\s+\S+\s+10\.\d+\.\d+\.1\s+ports \S+\s+\d+ peers?\b/.test(s), `the ${label} TUI's header`);
+        styled[label] = await tui.styledScreen();
+      }
+      // SGR colours: 30-37, 90-97, 38;5;n. tmux re-encodes what it shows, so any colour on screen appears here.
+      const colour = /\u001b\[[0-9;]*(?:3[0-7]|9[0-7]|38;5;\d+)m/;
+      assert.ok(colour.test(styled.colour!), 'without NO_COLOR the header is coloured');
+      assert.not.ok(colour.test(styled.plain!), `with NO_COLOR no colour:\n${JSON.stringify(styled.plain!.slice(0, 400))}`);
+    } finally {
+      for (const t of tuis) t.killSync();
       await lan?.close();
       await tmp.remove();
     }

@@ -11,6 +11,7 @@ import { createLan, inNetns, lanUnavailableReason, type Lan, type LanHost } from
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { waitFor, withTimeout } from '../support/with-timeout.js';
+import { PartialDownload } from '../../src/store/partial-download.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const PORT = 9001;
@@ -110,10 +111,12 @@ if (skip) {
       assert.is(text.stderr, '');
 
       // Each run joined with its own ephemeral identity and left with a goodbye.
+      // A goodbye is acted on 1 s after it arrives (RFC 6762 §10.1), so the last one is waited for.
+      const downs = () => seeder.notices.filter((n) => /^\* peer down: oneshot-\d+ \(goodbye\)$/.test(n));
+      await waitFor(() => downs().length >= 4, { timeoutMs: 3000, what: `4 goodbyes in\n${seeder.notices.join('\n')}` });
       const ups = seeder.notices.filter((n) => /^\* peer up: oneshot-\d+ /.test(n));
-      const downs = seeder.notices.filter((n) => /^\* peer down: oneshot-\d+ \(goodbye\)$/.test(n));
       assert.is(ups.length, 4, seeder.notices.join('\n'));
-      assert.is(downs.length, 4, seeder.notices.join('\n'));
+      assert.is(downs().length, 4, seeder.notices.join('\n'));
     });
   }));
 
@@ -144,20 +147,22 @@ if (skip) {
     });
   }));
 
-  test('failures: exit 1, one line on stderr, a JSON error with --json', withTimeout(90_000, async () => {
+  test('failures: exit 3 not found, 2 usage, 1 otherwise; one line on stderr, a JSON error with --json', withTimeout(90_000, async () => {
     await withSeeder(async ({ lan, tmp }) => {
       const h2 = lan.hosts[1]!;
       const missing = await oneShot(h2, ['download', 'nothing-here.txt', '--json', '--wait', '0.2']);
-      assert.is(missing.code, 1);
+      assert.is(missing.code, 3);
       assert.ok(oneLine(missing.stderr), missing.stderr);
       assert.match(missing.stderr, /no file 'nothing-here\.txt' on the mesh/);
       assert.equal(json(missing).error.code, 'NOT_FOUND');
 
       for (const args of [['where'], ['list', 'extra'], ['list', 'extra', 'args'], ['peers', '--out', '/tmp'], ['--json'], ['frob'], ['list', '--wait', '-1']]) {
         const r = await oneShot(h2, args);
-        assert.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(oneLine(r.stderr), `one line for ${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
-        assert.is(r.stdout, '');
+        // --json gets its JSON error even when the command line itself is wrong.
+        if (args.includes('--json')) assert.is(json(r).error.code, 'BAD_COMMAND');
+        else assert.is(r.stdout, '');
       }
       const extra = await oneShot(h2, ['list', 'extra', 'args']);
       assert.is(extra.stderr, "lanmesh list: takes no argument, got 'extra args'\n");
@@ -170,7 +175,7 @@ if (skip) {
     });
   }));
 
-  test('Ctrl+C during a download: it leaves with a goodbye, removes its scratch folder and exits 130', withTimeout(90_000, async () => {
+  test('Ctrl+C during a download: it leaves with a goodbye, keeps its verified chunks, exits 130; the same command resumes', withTimeout(90_000, async () => {
     await withSeeder(async ({ lan, tmp, seeder }) => {
       const [h1, h2] = lan.hosts as [LanHost, LanHost];
       // ~500 kB/s out of the seeder: the 3 MiB download is still running when the signal comes.
@@ -179,29 +184,36 @@ if (skip) {
       await mkdir(out);
       const from = seeder.notices.length;
       const run = startOneShot(h2, ['download', 'big.bin', '--out', out, '--wait', '0.2']);
+      let scratch = '';
       try {
-        // The download has begun once its partial data file exists in the scratch folder.
-        const partial = await waitFor(async () => {
-          for (const scratch of (await readdir(out)).filter((n) => n.startsWith('.lanmesh-oneshot-'))) {
-            const root = join(out, scratch, '.lanmesh', 'partial');
-            for (const id of await readdir(root).catch(() => [] as string[])) {
-              if (await stat(join(root, id, 'data')).then(() => true, () => false)) return join(root, id);
-            }
+        // The download has verified chunks once its scratch folder's partial download holds some.
+        const held = await waitFor(async () => {
+          for (const name of (await readdir(out)).filter((n) => n.startsWith('.lanmesh-download-'))) {
+            scratch = join(out, name);
+            const kept = await PartialDownload.list(scratch).catch(() => []);
+            const n = kept.reduce((sum, k) => sum + k.have.count(), 0);
+            if (n >= 1) return n;
           }
           return undefined;
-        }, { timeoutMs: 30_000, intervalMs: 20, what: 'the partial download in the scratch folder' });
-        assert.ok(partial);
+        }, { timeoutMs: 30_000, intervalMs: 20, what: 'verified chunks in the scratch folder' });
+        assert.ok(held >= 1);
         run.child.kill('SIGINT');
         const r = await run.done;
         assert.is(r.signal, null, 'it handled the signal itself');
         assert.is(r.code, 130, r.stderr);
-        assert.is(r.stderr, 'lanmesh download: interrupted; left the mesh (goodbye sent)\n');
+        assert.match(r.stderr, /^lanmesh download: kept \d+ of \d+ chunks in .*\.lanmesh-download-[0-9a-f]{12}: run the same command again to resume\nlanmesh download: interrupted; left the mesh \(goodbye sent\)\n$/, JSON.stringify(r.stderr));
         assert.is(r.stdout, '');
-        assert.equal(await readdir(out), [], 'no scratch folder, no partial data left behind');
         await seeder.waitForNotice(/^\* peer down: oneshot-\d+ \(goodbye\)$/, 10_000, { from });
       } finally {
         run.child.kill('SIGKILL');
       }
+      // The same command again: it resumes from the kept chunks, finishes, and leaves only the file.
+      await lan.setLinkRate(h1, null);
+      const again = await oneShot(h2, ['download', 'big.bin', '--out', out, '--wait', '0.2']);
+      assert.is(again.code, 0, again.stderr);
+      const kept = Number(/(\d+) kept/.exec(again.stdout)?.[1] ?? 0);
+      assert.ok(kept >= 1, `resumed with kept chunks: ${again.stdout}`);
+      assert.equal(await readdir(out), ['big.bin'], 'the file, and no scratch folder left');
     });
   }));
 }

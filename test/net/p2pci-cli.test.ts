@@ -137,7 +137,7 @@ test('the index server goes away: the peer says so, reconnects to the new one an
   }
 }));
 
-test('start-up failures are one line and exit 1: port in use, index unreachable, flags that do not fit', withTimeout(40_000, async () => {
+test('start-up failures are one line: exit 1 for port in use or index unreachable, 2 for flags that do not fit', withTimeout(40_000, async () => {
   const busy = createServer();
   busy.listen(0, '127.0.0.1');
   await once(busy, 'listening');
@@ -151,19 +151,20 @@ test('start-up failures are one line and exit 1: port in use, index unreachable,
 
     const closed = await freeTcpPort();
     const port = String(await freePortRange(4));
-    const cases: Array<[string[], RegExp]> = [
-      [['-t', port, '--dir', tmp.path, '--index', `127.0.0.1:${closed}`, '--no-mdns'], new RegExp(`^lanmesh: index server: cannot connect to 127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`)],
-      [['-t', port, '--dir', tmp.path, '--no-mdns'], /^lanmesh: --no-mdns goes with --index HOST\[:PORT\]$/],
-      [['-t', port, '--dir', tmp.path, '--rfc', '791'], /^lanmesh: --rfc goes with --index HOST\[:PORT\]$/],
-      [['-t', port, '--dir', tmp.path, '--index', 'a:b:c'], /^lanmesh: --index takes HOST or HOST:PORT/],
-      [['-t', port, '--dir', tmp.path, '--index', '127.0.0.1', '--quiet'], /^lanmesh: --quiet goes with lanmesh index-server$/],
-      [['index-server', '--port', '70000'], /^lanmesh: --port must be 0 to 65535, got 70000$/],
-      [['index-server', '--dir', tmp.path], /^lanmesh: --dir does not go with index-server/],
-      [['list', '--index', '127.0.0.1'], /^lanmesh: --index does not go with a one-shot command$/],
+    // Exit 1: it could not run; exit 2: the command line is wrong (README "Exit codes").
+    const cases: Array<[string[], RegExp, number]> = [
+      [['-t', port, '--dir', tmp.path, '--index', `127.0.0.1:${closed}`, '--no-mdns'], new RegExp(`^lanmesh: index server: cannot connect to 127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`), 1],
+      [['-t', port, '--dir', tmp.path, '--no-mdns'], /^lanmesh: --no-mdns goes with --index HOST\[:PORT\]$/, 2],
+      [['-t', port, '--dir', tmp.path, '--rfc', '791'], /^lanmesh: --rfc goes with --index HOST\[:PORT\]$/, 2],
+      [['-t', port, '--dir', tmp.path, '--index', 'a:b:c'], /^lanmesh: --index takes HOST or HOST:PORT/, 2],
+      [['-t', port, '--dir', tmp.path, '--index', '127.0.0.1', '--quiet'], /^lanmesh: --quiet goes with lanmesh index-server$/, 2],
+      [['index-server', '--port', '70000'], /^lanmesh: --port must be 0 to 65535, got 70000$/, 2],
+      [['index-server', '--dir', tmp.path], /^lanmesh: --dir does not go with index-server/, 2],
+      [['list', '--index', '127.0.0.1'], /^lanmesh: --index does not go with a one-shot command$/, 2],
     ];
-    for (const [args, re] of cases) {
+    for (const [args, re, code] of cases) {
       const r = await runCli(args);
-      assert.is(r.code, 1, `${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+      assert.is(r.code, code, `${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
       assert.is(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr.trim(), re);
     }

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { startIndexServer, type IndexServerProcess } from '../support/index-server-process.js';
@@ -17,16 +18,18 @@ const BUSY_LOOPS = 4;
 const CLIENTS = 300;
 const AT_ONCE = 10;
 
-/** One GET as the issue's clients send it; resolves with what the first read held. */
+/**
+ * One GET as the issue's clients send it: the first read, then the rest until the server closes
+ * (so the test never holds more connections than it runs at once). Resolves with the first read.
+ */
 function firstRead(port: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
+    let first: Buffer | undefined;
     s.once('error', reject);
-    // libuv reads once per readable event when the read comes up short: this chunk is one recv().
-    s.once('data', (b: Buffer) => {
-      s.destroy();
-      resolve(b);
-    });
+    // libuv reads once per readable event when the read comes up short: the first chunk is one recv().
+    s.on('data', (b: Buffer) => (first ??= b));
+    s.once('close', () => (first ? resolve(first) : reject(new Error('closed without an answer'))));
     s.once('connect', () => s.write('GET RFC 162 P2P-CI/1.0\nHost: vm\nOS: Linux\n'));
   });
 }
@@ -45,6 +48,13 @@ test('under CPU load, no first read of a GET answer holds body bytes', withTimeo
     peer = await startPeer({ dir, port: await freePortRange(4), args: ['--index', `127.0.0.1:${indexPort}`, '--no-mdns'] });
     await peer.waitForNotice(/^\* index .*registered 1 RFC/);
     const port = peer.info.ports[1];
+    // The clients stand for programs blocked in recv(), which the kernel wakes promptly; this one
+    // process serves them all, so it gets the priority they would have (root in the test netns).
+    try {
+      setPriority(-10);
+    } catch {
+      // Not root: the count is still taken, only with a slower client.
+    }
     for (let i = 0; i < BUSY_LOOPS; i++) loops.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
     let withBody = 0;
     let done = 0;

@@ -15,7 +15,7 @@ const files: CatalogEntry[] = Array.from({ length: 2000 }, (_, i) => ({
   chunkSize: 1048576,
 }));
 
-test('pipelined requests are answered in order, and not buffered without bound', withTimeout(30_000, async () => {
+test('pipelined requests are answered in order, and not buffered without bound', withTimeout(60_000, async () => {
   let built = 0;
   const source: CatalogSource = {
     peerId: asPeerId('0123456789abcdef'),

@@ -1,6 +1,7 @@
 // A hostile but protocol-correct seeder for hostile-peer.ts: it answers catalog, manifest and chunk
 // requests on its sender port and dials the requester back like a real peer, but either corrupts
-// every chunk it sends (mode corrupt) or offers files under unsafe names (mode evilseed).
+// every chunk it sends (mode corrupt), offers files under unsafe names (mode evilseed), or lists its
+// file with size 1 but sends the true manifest, bumping its revision every 500 ms (mode wrongsize).
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,9 +27,11 @@ function manifestOf(name: string, bytes: Buffer): Manifest {
   return buildManifest(name, bytes.length, CHUNK, hashes);
 }
 
-export async function startSeeder(mode: 'corrupt' | 'evilseed', id: PeerId, base: number, file?: string): Promise<Server> {
+export type SeederMode = 'corrupt' | 'evilseed' | 'wrongsize';
+
+export async function startSeeder(mode: SeederMode, id: PeerId, base: number, file?: string, rev = () => 1): Promise<Server> {
   const held: Held[] = [];
-  if (mode === 'corrupt') {
+  if (mode === 'corrupt' || mode === 'wrongsize') {
     if (!file) throw new Error('corrupt mode needs a file');
     const bytes = await readFile(file);
     held.push({ manifest: manifestOf(basename(file), bytes), bytes });
@@ -59,8 +62,10 @@ export async function startSeeder(mode: 'corrupt' | 'evilseed', id: PeerId, base
     const find = (fid: string) => held.find((h) => h.manifest.id === fid);
     switch (msg.t) {
       case 'catalog.get': {
-        const files = held.map(({ manifest: { id: fid, name, size, chunkSize } }) => ({ id: fid, name, size, chunkSize }));
-        await conn.send({ t: 'catalog', rid: msg.rid, peer: id, rev: 1, files });
+        const files = held.map(({ manifest: { id: fid, name, size, chunkSize } }) => ({ id: fid, name, size: mode === 'wrongsize' ? 1 : size, chunkSize }));
+        await conn.send({ t: 'catalog', rid: msg.rid, peer: id, rev: rev(), files });
+        // The test waits on these: each is a catalog change on the peer that fetched it.
+        if (mode === 'wrongsize') process.stdout.write('served catalog\n');
         return;
       }
       case 'manifest.get': {

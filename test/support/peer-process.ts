@@ -16,7 +16,8 @@ export interface PeerInit {
   /** Runs inside this host's namespace; when absent, in the current one (the caller's isolation). */
   host?: LanHost;
   dir: string;
-  port: number;
+  /** -t; undefined starts the peer without it (its default ports). */
+  port: number | undefined;
   name?: string;
   args?: string[];
   env?: Record<string, string>;
@@ -75,7 +76,7 @@ export class PeerProcess {
   #onProcessExit = () => this.#child.kill('SIGKILL');
 
   constructor(init: PeerInit) {
-    const argv = [process.execPath, '--enable-source-maps', init.cli ?? CLI, '-t', String(init.port), '--dir', init.dir, '--no-tui'];
+    const argv = [process.execPath, '--enable-source-maps', init.cli ?? CLI, ...(init.port === undefined ? [] : ['-t', String(init.port)]), '--dir', init.dir, '--no-tui'];
     if (init.name !== undefined) argv.push('--name', init.name);
     argv.push(...(init.args ?? []));
     const full = init.host ? ['ip', 'netns', 'exec', init.host.netns, ...argv] : argv;

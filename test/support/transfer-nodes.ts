@@ -36,6 +36,7 @@ export interface NodeOpts {
   window?: number;
   stallMs?: number;
   maxStrikes?: number;
+  uploadSlots?: number;
 }
 
 export async function makeNode(root: string, name: string, opts: NodeOpts = {}): Promise<Node> {
@@ -47,7 +48,7 @@ export async function makeNode(root: string, name: string, opts: NodeOpts = {}):
   const id = asPeerId(randomBytes(8).toString('hex'));
   const warnings: string[] = [];
   const onWarning = (m: string) => warnings.push(m);
-  const transfer = new TransferService({ store, peerId: id, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes });
+  const transfer = new TransferService({ store, peerId: id, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes, uploadSlots: opts.uploadSlots });
   const receiver = await transfer.listen(0, HOST);
   let handlers: RequestHandler[] = transfer.senderHandlers;
   let extra: UploadManager | undefined;

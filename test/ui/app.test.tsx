@@ -200,6 +200,22 @@ test('history with up/down, tab completion of commands and file names', withTime
   }
 }));
 
+test('editing keys inside one burst act where they were typed: Backspace, Ctrl+U, Ctrl+W', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} />);
+  try {
+    await frameWith(ui.lastFrame, 'peer1');
+    // One chunk, as a fast typist or a script sends it: l i s x Backspace t Enter.
+    ui.stdin.write(`lisx${KEY.backspace}t${KEY.enter}`);
+    await frameWith(ui.lastFrame, '› list');
+    ui.stdin.write(`junk words\u0015peers x\u0017${KEY.backspace}\r`);
+    await frameWith(ui.lastFrame, /› peers\n/);
+    assert.equal(fake.runs, ['list', 'peers']);
+  } finally {
+    ui.unmount();
+  }
+}));
+
 test('Ctrl+C leaves like exit: the peer is stopped (goodbye) and the UI says bye', withTimeout(5000, async () => {
   const fake = new FakeFacade();
   const ui = render(<App facade={fake} />);
@@ -209,6 +225,29 @@ test('Ctrl+C leaves like exit: the peer is stopped (goodbye) and the UI says bye
     const f = await frameWith(ui.lastFrame, 'bye: left the mesh');
     assert.is(fake.stops, 1);
     assert.not.match(livePanel(f).join('\n'), /›/, 'the prompt is gone');
+  } finally {
+    ui.unmount();
+  }
+}));
+
+test('leaving while downloads run asks first: n stays, y (or Ctrl+C again) leaves', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    fake.set({ downloads: [downloadView({ key: 'a', name: 'big.bin', size: 1000, bytes: 400 }), downloadView({ key: 'b', name: 'other.iso', size: 1000, bytes: 100 })] });
+    await frameWith(ui.lastFrame, 'other.iso');
+    ui.stdin.write('exit');
+    await frameWith(ui.lastFrame, '› exit');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '2 downloads running: they resume next time. Leave? y/n');
+    ui.stdin.write('n');
+    await frameWith(ui.lastFrame, 'staying on the mesh');
+    assert.is(fake.stops, 0);
+    ui.stdin.write(KEY.ctrlC);
+    await frameWith(ui.lastFrame, /Leave\? y\/n[\s\S]*Leave\? y\/n/);
+    ui.stdin.write(KEY.ctrlC);
+    await frameWith(ui.lastFrame, 'bye: left the mesh');
+    assert.is(fake.stops, 1);
   } finally {
     ui.unmount();
   }
@@ -338,6 +377,22 @@ test('a progress bar keeps its width while rate, ETA and holders change', withTi
       assert.ok([...line].length <= 100, line);
     }
     assert.equal(new Set(widths).size, 1, `bar widths ${widths.join(', ')}`);
+  } finally {
+    ui.unmount();
+  }
+}));
+
+test('a notice quoting remote text with ESC and newlines is one printable line (issue 15 item 10)', withTimeout(5000, async () => {
+  const fake = new FakeFacade();
+  const ui = render(<App facade={fake} throttleMs={0} />);
+  try {
+    await frameWith(ui.lastFrame, '0 peers');
+    fake.notice('warning', 'remote replied NOT_FOUND: no\n\n* downloaded evil.txt\u001b[2J\u001b]0;owned\u0007');
+    const f = await frameWith(ui.lastFrame, 'remote replied');
+    assert.not.ok(ui.lastFrame()!.includes('\u001b[2J'), 'no screen clear reaches the terminal');
+    assert.not.ok(ui.lastFrame()!.includes('\u001b]0;'), 'no title escape reaches the terminal');
+    assert.match(f, /no\uFFFD\uFFFD\* downloaded evil\.txt\uFFFD\[2J/);
+    assert.not.match(f, /^\* downloaded evil/m);
   } finally {
     ui.unmount();
   }

@@ -19,7 +19,7 @@ function scriptedFetcher() {
 test('fetches on first sight and on a new revision only', withTimeout(5000, async () => {
   const cat = new Catalog({ id: me, name: 'me' });
   const f = scriptedFetcher();
-  const sync = new CatalogSync(cat, f.fetch, () => {});
+  const sync = new CatalogSync(cat, f.fetch, () => {}, { minGapMs: 0 });
   try {
     sync.seen({ id: p2, name: 'p2', rev: 1 });
     sync.seen({ id: p2, name: 'p2', rev: 1 });
@@ -41,7 +41,7 @@ test('a failure retries; a new revision during the wait fetches at once; gone fo
   const cat = new Catalog({ id: me, name: 'me' });
   const f = scriptedFetcher();
   const warnings: string[] = [];
-  const sync = new CatalogSync(cat, f.fetch, (m) => warnings.push(m));
+  const sync = new CatalogSync(cat, f.fetch, (m) => warnings.push(m), { minGapMs: 0 });
   try {
     sync.seen({ id: p2, name: 'p2', rev: 1 });
     f.calls[0]!.reject(new Error('connection refused'));
@@ -62,13 +62,64 @@ test('a failure retries; a new revision during the wait fetches at once; gone fo
 test('a fetch that completes after the peer left is dropped', withTimeout(5000, async () => {
   const cat = new Catalog({ id: me, name: 'me' });
   const f = scriptedFetcher();
-  const sync = new CatalogSync(cat, f.fetch, () => {});
+  const sync = new CatalogSync(cat, f.fetch, () => {}, { minGapMs: 0 });
   try {
     sync.seen({ id: p2, name: 'p2', rev: 1 });
     sync.gone(p2);
     f.calls[0]!.resolve({ rev: 1, files: [file(1)] });
     await new Promise((r) => setImmediate(r));
     assert.is(cat.fileCount(p2), undefined);
+  } finally {
+    sync.close();
+  }
+}));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a revision below the announced one is kept and asked again only after a growing backoff', withTimeout(5000, async () => {
+  // Issue 15 item 13: a peer announcing rev 999999999999999 and answering rev 1 was fetched 10,842 times in 5 s.
+  const cat = new Catalog({ id: me, name: 'me' });
+  let fetches = 0;
+  const warnings: string[] = [];
+  const fetch = async () => {
+    fetches++;
+    return { rev: 1, files: [file(1)] };
+  };
+  const sync = new CatalogSync(cat, fetch, (m) => warnings.push(m), { retryBaseMs: 20, retryMaxMs: 100, minGapMs: 0 });
+  try {
+    for (let i = 0; i < 50; i++) {
+      sync.seen({ id: p2, name: 'liar', rev: 999999999999999 });
+      await sleep(10);
+    }
+    assert.is(cat.fileCount(p2), 1, 'what it answered is still taken');
+    // 500 ms of backoff from 20 ms doubling to 100 ms: about 7 fetches (the loop made thousands).
+    assert.ok(fetches >= 2 && fetches <= 12, `${fetches} fetches`);
+    assert.match(warnings[0]!, /^catalog of liar answered revision 1, below the announced 999999999999999; retrying in/);
+  } finally {
+    sync.close();
+  }
+}));
+
+test('announcements cannot drive more than one fetch per gap, however fast the revision changes', withTimeout(5000, async () => {
+  const cat = new Catalog({ id: me, name: 'me' });
+  let fetches = 0;
+  let rev = 1;
+  let answered = 0;
+  const fetch = async () => {
+    fetches++;
+    answered = rev;
+    return { rev, files: [file(1)] };
+  };
+  const sync = new CatalogSync(cat, fetch, () => {}, { minGapMs: 100 });
+  try {
+    for (let i = 0; i < 100; i++) {
+      sync.seen({ id: p2, name: 'bumper', rev: ++rev });
+      await sleep(5);
+    }
+    await waitFor(() => cat.fileCount(p2) === 1);
+    assert.ok(fetches <= 8, `${fetches} fetches in ~500 ms with a 100 ms gap`);
+    // The last revision is still fetched once the gap allows.
+    await waitFor(() => answered === rev, { timeoutMs: 2000 });
   } finally {
     sync.close();
   }

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asPeerId, portSet } from '../../src/types.js';
-import { PeerTable, type RemotePeer } from '../../src/discovery/peer-table.js';
+import { MAX_TTL_MS, PeerTable, type RemotePeer } from '../../src/discovery/peer-table.js';
 import type { RemotePeerInfo } from '../../src/discovery/records.js';
 
 const a: RemotePeerInfo = { id: asPeerId('aaaaaaaaaaaaaaaa'), name: 'a', address: '127.0.0.1', ports: portSet(9001), rev: 1 };
@@ -82,6 +82,62 @@ test('refresh pushes expiry out; returned and listed peers are copies', () => {
   table.list()[0]!.name = 'changed';
   assert.is(table.get(a.id)?.ports.sender, 9002);
   assert.is(table.get(a.id)?.name, 'a');
+});
+
+const fake = (i: number, address: string): RemotePeerInfo => ({
+  id: asPeerId(i.toString(16).padStart(16, '0')), name: `fake${i}`, address, ports: portSet(9001), rev: 1,
+});
+
+test('TTLs are capped: an announcement cannot keep a peer forever', () => {
+  // Issue 15 item 7: 5,000 fakes with TTL 2^31-1 were listed forever.
+  let now = 0;
+  const table = new PeerTable({ now: () => now });
+  table.upsert(a, (2 ** 31 - 1) * 1000);
+  assert.is(table.get(a.id)!.expiresAt, MAX_TTL_MS);
+  now = MAX_TTL_MS;
+  assert.is(table.expire(), 1);
+});
+
+test('one source address holds at most its share; a full table makes room only from the biggest source', () => {
+  const table = new PeerTable({ now: () => 0, maxPeers: 10, maxPerSource: 4 });
+  const events = recorder(table);
+  for (let i = 0; i < 100; i++) table.upsert(fake(i, '10.0.0.66'), 9000);
+  assert.is(table.size, 4, 'one attacker address: 4 of 100');
+  assert.ok(table.upsert(fake(0, '10.0.0.66'), 9000), 'a known peer refreshes whatever the cap');
+  for (let i = 0; i < 4; i++) table.upsert(fake(100 + i, '10.0.0.67'), 9000);
+  table.upsert(a, 9000);
+  table.upsert(b, 9000);
+  assert.is(table.size, 10);
+  // Full: an honest peer from a new address gets in by evicting from a source with 4.
+  const honest = { ...fake(999, '10.0.0.5'), name: 'honest' };
+  assert.ok(table.upsert(honest, 9000));
+  assert.is(table.size, 10);
+  assert.equal(events.filter((e) => e.startsWith('down')), ['down fake1 evicted'], 'the oldest of the biggest source');
+  // A source as small as the newcomer's would be gives nothing up.
+  const t2 = new PeerTable({ now: () => 0, maxPeers: 2, maxPerSource: 4 });
+  t2.upsert(fake(1, '10.0.0.1'), 9000);
+  t2.upsert(fake(2, '10.0.0.2'), 9000);
+  assert.is(t2.upsert(fake(3, '10.0.0.3'), 9000), undefined);
+  assert.is(t2.size, 2);
+});
+
+test('goodbye with a grace (RFC 6762 §10.1): gone after it with reason goodbye, kept by an announcement in it', () => {
+  let now = 0;
+  const table = new PeerTable({ now: () => now });
+  const events = recorder(table);
+  table.upsert(a, 9000);
+  table.upsert(b, 9000);
+  assert.ok(table.goodbye(a.id, 1000));
+  assert.ok(table.goodbye(b.id, 1000));
+  assert.is(table.size, 2, 'not at once');
+  now = 500;
+  table.upsert(b, 9000);
+  now = 1000;
+  assert.is(table.expire(), 1);
+  assert.equal(events, ['up a', 'up b', 'down a goodbye']);
+  assert.ok(table.get(b.id), 'announced again within the grace: stays');
+  now = 9499;
+  assert.is(table.expire(), 0, 'and its goodbye was forgotten');
 });
 
 test.run();

@@ -146,6 +146,34 @@ test('malformed records are dropped with a reason, never thrown', () => {
   }
 });
 
+test('remote text in a reason is quoted and printable: one packet cannot print forged lines or escapes', () => {
+  // Issue 15 item 11: `unsupported v=${…} on ${name}` and `bad id on ${name}` quoted the packet raw.
+  const forged = '1\n! downloaded secret.txt\u001b[2J\u202e';
+  const evilName = `x\u001b[31m\nforged-${self.id}.${SERVICE_TYPE}`;
+  const cases: Array<[string[], string?]> = [
+    [goodTxt.map((e) => (e.startsWith('v=') ? `v=${forged}` : e))],
+    [goodTxt.map((e) => (e.startsWith('id=') ? `id=${forged}` : e)), evilName],
+    [goodTxt.map((e) => (e.startsWith('rev=') ? 'rev=x' : e)), evilName],
+  ];
+  for (const [entries, name] of cases) {
+    const reasons: string[] = [];
+    parseAnnouncements(txtRecord(entries, name), rinfo, (r) => reasons.push(r));
+    assert.is(reasons.length, 1);
+    assert.not.match(reasons[0]!, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/, JSON.stringify(reasons[0]));
+    assert.match(reasons[0]!, /"/, 'remote text is in quotes');
+  }
+  const ok = parseAnnouncements(txtRecord(goodTxt.map((e) => (e.startsWith('name=') ? 'name=a\u202egnp.exe' : e))), rinfo);
+  assert.is(ok[0]!.info.name, 'a\uFFFDgnp.exe', 'bidi overrides in a peer name are made printable too');
+});
+
+test('a record without v= is said to be another program, not an unsupported version', () => {
+  const reasons: string[] = [];
+  parseAnnouncements(txtRecord(goodTxt.filter((e) => !e.startsWith('v='))), rinfo, (r) => reasons.push(r));
+  assert.is(reasons.length, 1);
+  assert.match(reasons[0]!, /is an instance of another program \(no v= in its TXT\), ignored$/);
+  assert.not.match(reasons[0]!, /undefined|unsupported/);
+});
+
 test('a long name is cut to fit its TXT string (name= + 250 bytes) and still parses', () => {
   const got = parseAnnouncements(response({ ...self, name: 'x'.repeat(300) }), rinfo);
   assert.is(got[0]?.info.name, 'x'.repeat(250));

@@ -20,8 +20,30 @@ const P2 = asPeerId('2222222222222222');
 const ID_A = asFileId('a'.repeat(64));
 const ID_B = asFileId('b'.repeat(64));
 
+test('slots: one owner holds at most its share; its waiters let other owners go first (issue 15 item 2)', withTimeout(2000, async () => {
+  const slots = new Slots(4);
+  assert.is(slots.perOwner, 1);
+  const mine = [await slots.acquire('attacker')];
+  const queued = [slots.acquire('attacker'), slots.acquire('attacker')];
+  const order: string[] = [];
+  const honest = [slots.acquire('honest').then((r) => (order.push('honest'), r)), slots.acquire('other').then((r) => (order.push('other'), r))];
+  const [h, o] = await Promise.all(honest);
+  assert.equal(order, ['honest', 'other']);
+  assert.is(slots.heldBy('attacker'), 1);
+  assert.is(slots.inUse, 3);
+  assert.is(slots.waiting, 2, 'the attacker\'s own waiters wait for its slot, not for a free one');
+  mine[0]!();
+  const next = await queued[0]!;
+  assert.is(slots.heldBy('attacker'), 1);
+  next();
+  (await queued[1]!)();
+  h!();
+  o!();
+  assert.is(slots.inUse, 0);
+}));
+
 test('slots: at most N at once, the rest in arrival order; release is idempotent', withTimeout(2000, async () => {
-  const slots = new Slots(2);
+  const slots = new Slots(2, 2);
   const order: number[] = [];
   const r1 = await slots.acquire();
   const r2 = await slots.acquire();

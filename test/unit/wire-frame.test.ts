@@ -256,6 +256,30 @@ test('a lowered frame limit refuses larger headers before buffering; raising it 
   }
 });
 
+test('a declared 16 MiB frame costs only the bytes that arrived (issue 15 item 9)', () => {
+  const head = Buffer.alloc(5 + 20);
+  head.writeUInt32BE(MAX_FRAME, 0);
+  head[4] = FRAME_CHUNK;
+  const before = process.memoryUsage().arrayBuffers;
+  // Before: each decoder allocated the whole declared body at the header (64 × 16 MiB = 1 GiB).
+  const decoders = Array.from({ length: 64 }, () => {
+    const d = new FrameDecoder();
+    d.push(Buffer.concat([head, Buffer.alloc(100)]));
+    return d;
+  });
+  const grew = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grew < 8 * 1024 * 1024, `64 unfinished frames hold ${grew} bytes`);
+  assert.ok(decoders.every((d) => d.bufferedBytes === 125));
+  // Finished slice by slice, the frame is whole and correct.
+  const d = new FrameDecoder();
+  const data = Buffer.alloc(3 * 65536 + 17, 7);
+  const frame = encodeChunk(Buffer.alloc(16, 1), 5, data);
+  const out: Frame[] = [];
+  for (let at = 0; at < frame.length; at += 65536) out.push(...d.push(frame.subarray(at, at + 65536)));
+  assert.is(out.length, 1);
+  assert.ok(out[0]!.kind === 'chunk' && out[0]!.index === 5 && out[0]!.data.equals(data));
+});
+
 test('a failed decoder stays failed', () => {
   const d = new FrameDecoder();
   throwsCode(() => d.push(header(0)), 'BAD_FRAME');

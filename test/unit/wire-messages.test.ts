@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLanmeshError } from '../../src/errors.js';
 import { encodeControl } from '../../src/wire/frame.js';
+import { MAX_JSON_CONTAINERS, MAX_JSON_SCALARS } from '../../src/wire/json-shape.js';
 import {
   MAX_CATALOG_FILES,
   MAX_CHUNKS_PER_REQUEST,
@@ -107,13 +108,39 @@ test('body that is not UTF-8 JSON of an object', () => {
   }
 });
 
-test('deeply nested JSON is refused without crashing', () => {
-  const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-  try {
-    parseControl(Buffer.from(`{"t":"catalog.get","rid":1,"x":${deep}}`));
-  } catch (e) {
-    assert.unreachable(`nested JSON inside an ignored field should parse or fail typed: ${String(e)}`);
+test('deeply nested JSON is refused before parsing, typed, even inside an ignored field', () => {
+  // Issue 15 item 6: nesting in an unknown field used to be parsed in full (seconds, hundreds of MB).
+  for (const levels of [9, 200_000, 4_000_000]) {
+    const deep = '['.repeat(levels) + ']'.repeat(levels);
+    try {
+      parseControl(Buffer.from(`{"t":"catalog.get","rid":1,"x":${deep}}`));
+      assert.unreachable(`accepted ${levels} levels`);
+    } catch (e) {
+      assert.ok(isLanmeshError(e, 'BAD_MESSAGE') && /nested deeper than 8/.test(e.message), `${levels} levels: ${String(e)}`);
+    }
   }
+  // The deepest real message (a plan: object, shares, share, chunks) and forward-compatible extras still parse.
+  assert.is(parseControl(Buffer.from('{"t":"catalog.get","rid":1,"x":[[[[[[[]]]]]]]}')).t, 'catalog.get');
+  assert.is(parseControl(body({ t: 'plan', rid: 1, id: ID, shares: [{ peer: PEER, chunks: [1, 2] }] })).t, 'plan');
+});
+
+test('a body with too many values, or a large field beside the lists, is refused before parsing', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['4M numbers in an ignored field', `{"t":"catalog.get","rid":1,"x":[${'0,'.repeat(MAX_JSON_SCALARS)}0]}`, /more than \d+ values/],
+    ['200k empty arrays', `{"t":"catalog.get","rid":1,"x":[${'[],'.repeat(MAX_JSON_CONTAINERS)}[]]}`, /objects and arrays/],
+    ['a 100 KB unknown top-level field', `{"t":"catalog.get","rid":1,"x":"${'a'.repeat(100_000)}"}`, /top-level field of 100002 bytes/],
+  ];
+  for (const [what, raw, why] of cases) {
+    try {
+      parseControl(Buffer.from(raw));
+      assert.unreachable(`accepted ${what}`);
+    } catch (e) {
+      assert.ok(isLanmeshError(e, 'BAD_MESSAGE') && why.test(e.message), `${what}: ${String(e)}`);
+    }
+  }
+  // A full page of real catalog entries (long escaped names included) passes the shape check.
+  const files = Array.from({ length: 20_000 }, (_, i) => ({ id: H(i), name: `"quoted" \\ name ${i}.txt`, size: 5, chunkSize: 1024 }));
+  assert.is((parseControl(body({ t: 'catalog', rid: 1, peer: PEER, rev: 1, files })) as { files: unknown[] }).files.length, 20_000);
 });
 
 test('type field', () => {

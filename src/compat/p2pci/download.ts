@@ -1,14 +1,15 @@
 // `download <rfc>` in index mode: LOOKUP the holders (LIST ALL if LOOKUP names none), GET from each
 // in turn until one succeeds, and move the verified file into downloads/ as rfc<n>.txt without ever
 // overwriting a file.
-import { link, mkdir, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { RfcRecord } from './codec.js';
 import type { IndexClient } from './index-client.js';
 import { fetchRfc, type FetchRfcOptions } from './fetch-rfc.js';
 import { rfcFileName } from './rfc-files.js';
-import { LanmeshError, describeError } from '../../errors.js';
+import { LanmeshError } from '../../errors.js';
+import { linkExclusive } from '../../store/place.js';
 
 export interface RfcDownloadInit extends Omit<FetchRfcOptions, 'signal'> {
   /** Where the finished file goes (the peer's downloads/). */
@@ -73,13 +74,16 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
       if (i < holders.length - 1 && !init.signal?.aborted) init.onAttempt?.(holder, e);
       continue;
     }
+    let placed: boolean;
     try {
-      // link() fails if the target exists: a finished download never replaces a file.
-      await link(tmp, target);
+      placed = await linkExclusive(tmp, target);
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
-      throw new LanmeshError('IO', exists ? `${target} already exists` : `cannot save ${target}: ${describeError(err)}`, { cause: err });
+      throw err;
+    }
+    if (!placed) {
+      await unlink(tmp).catch(() => {});
+      throw new LanmeshError('IO', `${target} already exists`);
     }
     const saved = { path: target, bytes: fetched.bytes, from: holder, title: holder.title, via, warnings: fetched.warnings };
     try {

@@ -1,0 +1,125 @@
+// Pure: the help texts, one per subcommand (`lanmesh <command> --help`, `lanmesh help <command>`).
+// Every line fits 80 columns. The exit codes here are the ones cli/exit-codes.ts returns.
+
+const EXIT_CODES = `
+  Exit codes
+    0 done   1 failed   2 usage error   3 not found   4 timed out
+    130 / 143 interrupted (SIGINT / SIGTERM)`;
+
+const PEER = `
+  Usage
+    $ lanmesh [-t <port>] [--dir <folder>] [--name <name>] [--no-tui]
+    $ lanmesh list | peers | where <name> | download <name>   (one-shot)
+    $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--rfc <n>…]
+    $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
+    $ lanmesh help [<command>]        (or: lanmesh <command> --help)
+
+  Starts a peer on <folder> (default: the current folder). It offers the files
+  in <folder>/shared and <folder>/downloads, and finds the other peers on the
+  LAN by itself. On a terminal it shows a live UI; otherwise it reads one
+  command per line. Without -t it takes ports 9001-9004.
+
+  The one-shot forms join the mesh (on any free ports unless -t is given),
+  wait for discovery to settle, do one thing, leave (goodbye sent) and exit.
+
+  P2P-CI/1.0 compatibility: with --index the peer also registers its RFC files
+  (rfc<n>.txt, <n><title>.txt) with a P2P-CI index server and serves GET on
+  T+1; then list shows the index and download <RFC number> fetches over P2P-CI.
+  index-server runs such an index (each peer's records go when it leaves).
+
+  Options
+    -t, --transfer-port  Receiver port T; the peer binds T..T+3 (default 9001)
+    --dir                The peer's folder (default: the current folder)
+    --name               The name other peers see (default: the folder's name)
+    --no-tui             Plain line mode even on a terminal (always when piped)
+    --index              P2P-CI index server HOST[:PORT] (default port 7734)
+    --no-mdns            With --index: no mDNS discovery (index mode alone)
+    --advertise-host     With --index: the Host: sent (default: our address)
+    --rfc                With --index: offer only these RFCs (--rfc 791,793)
+    -h, --help           Show this help (lanmesh <command> --help: that command)
+    -v, --version        Show the version
+
+  Commands (typed once it runs)
+    list, peers, download, downloads, where, share, help, exit (or quit)
+${EXIT_CODES}
+
+  Examples
+    $ cd peer1 && npx lanmesh -t 9001
+    $ npx lanmesh -t 9005 --dir peer2 --name lab-pc-2
+    $ printf 'peers\\nlist\\nexit\\n' | npx lanmesh -t 9001 --dir peer1
+    $ npx lanmesh list --json
+    $ npx lanmesh download notes.txt --out /tmp
+    $ npx lanmesh index-server
+`;
+
+const ONE_SHOT_OPTIONS = `
+  Options
+    --json               Print one JSON document (errors too; see the README)
+    --wait <s>           Seconds to let discovery settle (default 1.5)
+    -t, --transfer-port  Use ports T..T+3 (default: any free ones)
+    --dir <folder>       Act as the peer of that folder (default: a scratch one)
+    -h, --help           Show this help`;
+
+const ONE_SHOT: Record<string, string> = {
+  list: `
+  Usage
+    $ lanmesh list [--json] [--wait <s>]
+
+  Joins the mesh, waits for discovery to settle, prints every file on the mesh
+  (name, size, holders) and leaves.
+${ONE_SHOT_OPTIONS}
+${EXIT_CODES}
+`,
+  peers: `
+  Usage
+    $ lanmesh peers [--json] [--wait <s>]
+
+  Joins the mesh, waits for discovery to settle, prints the other peers (name,
+  address, the four ports, number of files) and leaves.
+${ONE_SHOT_OPTIONS}
+${EXIT_CODES}
+`,
+  where: `
+  Usage
+    $ lanmesh where <name | id prefix> [--json] [--wait <s>]
+
+  Prints every holder of a file and which of its chunks each one has. Waits up
+  to 10 s after discovery for a holder of the name to appear (exit 3 if none).
+${ONE_SHOT_OPTIONS}
+${EXIT_CODES}
+`,
+  download: `
+  Usage
+    $ lanmesh download <name | id prefix> [--out <dir>] [--json] [--wait <s>]
+
+  Fetches a file from every peer that holds it, each chunk verified, into
+  <dir> (default: the current folder; never over an existing file: a taken
+  name becomes 'name (1).ext'). Waits up to 10 s for a holder to appear.
+${ONE_SHOT_OPTIONS}
+    --out <dir>          The folder to put the file in
+${EXIT_CODES}
+`,
+  'index-server': `
+  Usage
+    $ lanmesh index-server [--port 7734] [--host 0.0.0.0] [--quiet]
+
+  Runs a P2P-CI/1.0 central index server until Ctrl+C. Peers started with
+  --index register their RFC files there; each peer's records go when it
+  leaves. Logs every request and response unless --quiet.
+
+  Options
+    --port <n>           Port to listen on (default 7734)
+    --host <addr>        Address to listen on (default 0.0.0.0)
+    --quiet              No request/response log
+    -h, --help           Show this help
+${EXIT_CODES}
+`,
+};
+
+/** The help of `topic` (a subcommand; undefined or '' for the peer itself), or undefined when unknown. */
+export function helpText(topic?: string): string | undefined {
+  if (topic === undefined || topic === '' || topic === 'help') return PEER;
+  return ONE_SHOT[topic];
+}
+
+export const HELP_TOPICS = ['', ...Object.keys(ONE_SHOT)];
