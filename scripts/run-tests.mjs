@@ -19,7 +19,7 @@ const NETNS_RUN = join(ROOT, 'scripts', 'netns-run');
 const UNSHARE_SCRIPT =
   'ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo; exec "$@"';
 // test/support/lan.ts names its namespaces lm<pid>x<tag>…; the runner removes what a file leaked.
-const LAN_NETNS_RE = /^lm(\d+)x[0-9a-z]+(?:h\d+|sw)$/;
+const LAN_NETNS_RE = /^lm(\d+)x[0-9a-z]+(?:h\d+|sw\d*|rt)$/;
 const ANSI_RE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 function parseJobs() {

@@ -11,7 +11,8 @@ import { runLineMode } from './cli/line-mode.js';
 import { interruptedExit, isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from './cli/one-shot.js';
 import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
 import { runIndexServer } from './cli/index-server-cmd.js';
-import { formatIndexStart } from './cli/index-commands.js';
+import { runDoctorCommand } from './cli/doctor-cmd.js';
+import { formatIndexStart } from './session/index-commands.js';
 import { describeError } from './errors.js';
 import { helpText } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
@@ -28,7 +29,9 @@ const MEOW_OPTIONS = {
       transferPort: { type: 'number', shortFlag: 't' },
       dir: { type: 'string' },
       name: { type: 'string' },
+      peer: { type: 'string', isMultiple: true },
       tui: { type: 'boolean', default: true },
+      accept: { type: 'string' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
@@ -46,7 +49,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'tui', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -71,7 +74,7 @@ function asTyped(key: string): string {
 /** `lanmesh help [topic]` and `--help`/`-h` anywhere: print that help, start nothing, exit 0. */
 function showHelp(topic: string | undefined): never {
   const text = helpText(topic);
-  if (text === undefined) usageError(`no help for '${topic}': commands are list, peers, where, download, index-server (see lanmesh --help)`);
+  if (text === undefined) usageError(`no help for '${topic}': commands are list, peers, where, download, doctor, index-server (see lanmesh --help)`);
   process.stdout.write(`\n  lanmesh ${cli.pkg.version ?? ''} — serverless peer-to-peer file sharing for one LAN\n${text}`);
   process.exit(EXIT.ok);
 }
@@ -91,12 +94,17 @@ async function main(): Promise<void> {
     await indexServer(args);
     return;
   }
+  if (command === 'doctor') {
+    const code = await runDoctorCommand({ flags: cli.flags, args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+    process.stdout.write('', () => process.exit(code));
+    return;
+  }
   if (command !== undefined) {
     const indexFlag = givenFlags(cli.flags, [...PEER_INDEX_FLAGS, ...SERVER_ONLY_FLAGS])[0];
     if (indexFlag) usageError(`--${indexFlag} does not go with a one-shot command`);
     if (!isOneShotCommand(command)) usageError(`unknown command '${command}' (see lanmesh --help)`);
     const code = await withInterrupt((signal) =>
-      runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal }),
+      runOneShot({ command, args, flags: cli.flags, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, signal, env: process.env }),
     );
     process.stdout.write('', () => process.exit(code));
     return;
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
   try {
     const { index, mdns } = parseIndexConfig(cli.flags, extraRfcs);
     const transferPort = cli.flags.transferPort ?? (await defaultBasePort());
-    init = { ...parsePeerConfig({ ...cli.flags, transferPort }, process.cwd()), index, mdns };
+    init = { ...parsePeerConfig({ ...cli.flags, transferPort }, process.cwd(), process.env), index, mdns };
   } catch (err) {
     fail(describeError(err), exitCodeFor(err));
   }

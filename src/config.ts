@@ -2,16 +2,22 @@
 import { resolve } from 'node:path';
 import { LanmeshError } from './errors.js';
 import type { PeerInit } from './peer.js';
+import { mergeEntries, parseStaticEntry, parseStaticList } from './discovery/static-list.js';
 
 export interface PeerFlags {
   transferPort?: number;
   dir?: string;
   name?: string;
+  /** `--peer HOST:PORT`, repeatable. */
+  peer?: string[];
+  /** Pushes from other peers: all | none. */
+  accept?: string;
 }
 
 const MAX_BASE_PORT = 65535 - 3;
 
-export function parsePeerConfig(flags: PeerFlags, cwd: string): PeerInit {
+/** `env` is where LANMESH_PEERS (HOST:PORT, separated by commas or spaces) is read from. */
+export function parsePeerConfig(flags: PeerFlags, cwd: string, env: Record<string, string | undefined> = {}): PeerInit {
   const port = flags.transferPort;
   if (port === undefined) throw new LanmeshError('BAD_CONFIG', 'missing -t PORT (the transfer port; the peer uses PORT..PORT+3)');
   if (!Number.isInteger(port) || port < 0 || port > MAX_BASE_PORT) {
@@ -22,5 +28,11 @@ export function parsePeerConfig(flags: PeerFlags, cwd: string): PeerInit {
   if (flags.name !== undefined && (!name || name.length > 63 || /[\u0000-\u001f]/.test(name))) {
     throw new LanmeshError('BAD_CONFIG', '--name must be 1 to 63 printable characters');
   }
-  return { dir: resolve(cwd, flags.dir ?? '.'), port, name };
+  const accept = flags.accept ?? 'all';
+  if (accept !== 'all' && accept !== 'none') throw new LanmeshError('BAD_CONFIG', `--accept must be all or none, got '${accept}'`);
+  const staticPeers = mergeEntries(
+    (flags.peer ?? []).map((p) => parseStaticEntry(p, '--peer')),
+    parseStaticList(env.LANMESH_PEERS ?? '', 'LANMESH_PEERS'),
+  );
+  return { dir: resolve(cwd, flags.dir ?? '.'), port, name, accept, ...(staticPeers.length ? { staticPeers } : {}) };
 }

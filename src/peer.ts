@@ -1,23 +1,31 @@
-// The composition root: one object that owns everything a peer runs (store, four ports, transfers,
-// discovery, catalog sync). start() brings it up in order; stop() undoes all of it in reverse.
+// The composition root. Components first (store, peer id, events, catalog, the one peer table), then
+// every service built from them in the constructor, started in one ordered list (rolled back in reverse
+// when one fails) and stopped in reverse (docs/ARCHITECTURE.md "The peer: components, then services").
 import { EventEmitter } from 'node:events';
 import { basename, resolve } from 'node:path';
 import { LocalStore, type LocalFile } from './store/local-store.js';
 import { loadOrCreatePeerId } from './store/peer-id.js';
 import { MdnsDiscovery } from './discovery/mdns-discovery.js';
-import type { RemotePeer } from './discovery/peer-table.js';
+import { PeerTable, type RemotePeer } from './discovery/peer-table.js';
+import { StaticPeers, type StaticTargetView } from './discovery/static-peers.js';
+import { PeerLiveness } from './discovery/liveness.js';
+import { mergeEntries, parseStaticEntry, type StaticEntry } from './discovery/static-list.js';
+import { readPeersFile } from './discovery/peers-file.js';
 import { Catalog, type MeshFile } from './catalog/catalog.js';
-import { CatalogSync, type FetchedCatalog } from './catalog/catalog-sync.js';
+import { CatalogSync } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
-import { StubPort } from './transfer/stub-port.js';
-import {
-  TransferService, DOWNLOAD_EVENTS, type DownloadProgress, type DownloadStart, type WhereReport,
-} from './transfer/transfer-service.js';
+import { PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
+import { TransferService, type DownloadProgress, type DownloadStart, type WhereReport } from './transfer/transfer-service.js';
 import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
 import type { PeerId, PortSet } from './types.js';
 import { LanmeshError, describeError } from './errors.js';
 import { WarningGate } from './warning-gate.js';
+import { service, startAll, stopAll, type Service } from './lifecycle.js';
+import { BoundPort, LateService } from './peer/bound-port.js';
+import { PushStarter } from './peer/push-starter.js';
+import { Indexer } from './peer/indexer.js';
+import type { DownloadEvent } from './transfer/download-types.js';
 
 export interface PeerInit {
   dir: string;
@@ -31,11 +39,20 @@ export interface PeerInit {
     ttlSec?: number;
     announceIntervalMs?: number;
     mdns?: { multicast?: boolean; ip?: string; port?: number; interface?: string };
+    /** How often the peer table drops peers whose records ran out (default 500 ms). */
+    sweepMs?: number;
+    /** Static peers: probe period and how long one answer keeps a peer (defaults 4 s, 12 s). */
+    probeMs?: number;
+    staticTtlMs?: number;
   };
-  /** false: start no discovery at all (P2P-CI index mode alone). Default true. */
+  /** Peers to probe over TCP (`--peer`, LANMESH_PEERS); `.lanmesh/peers.txt` is added at start. */
+  staticPeers?: StaticEntry[];
+  /** false: start no mDNS discovery. Default true. */
   mdns?: boolean;
-  /** P2P-CI/1.0 index mode: register RFC files with this index server and serve GET on the sender port. */
+  /** P2P-CI index mode: register RFC files with this index server and serve GET on the sender port. */
   index?: IndexModeOptions;
+  /** Pushes from other peers: take them all (default) or none. */
+  accept?: AcceptPolicy;
 }
 
 export interface PeerView {
@@ -45,146 +62,172 @@ export interface PeerView {
   ports: PortSet;
   /** Undefined until its catalog arrived. */
   files: number | undefined;
+  /** Found (also) by a static entry's hello probe, not only by mDNS. */
+  static: boolean;
 }
 
-type Closer = () => Promise<void> | void;
+const DEFAULT_SWEEP_MS = 500;
 
 export class Peer extends EventEmitter {
-  private readonly closers: Closer[] = [];
-  private stopping: Promise<void> | undefined;
-  private discovery!: MdnsDiscovery;
-  private store!: LocalStore;
-  private compat: IndexMode | undefined;
-  private readonly warnings = new WarningGate();
-  /** Settles when the first index of the folder is done (the peer answers long before). */
-  indexed: Promise<void> = Promise.resolve();
-  private mdnsOn = false;
-  private transfer!: TransferService;
   readonly catalog: Catalog;
+  /** The one peer table: discovery sources write into it, the peer sweeps it. */
+  private readonly table = new PeerTable();
+  private readonly warnings = new WarningGate();
+  private readonly transfer: TransferService;
+  private readonly compat: IndexMode | undefined;
+  private readonly tcpPorts: [BoundPort, BoundPort];
+  private readonly push: PushStarter;
+  private readonly mdns: LateService<MdnsDiscovery> | undefined;
+  private readonly statics: StaticPeers;
+  private readonly indexer: Indexer;
+  /** In start order. */
+  readonly services: readonly Service[];
+  private started: Service[] = [];
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     readonly id: PeerId,
     readonly name: string,
-    readonly dir: string,
-    readonly ports: PortSet,
+    private readonly store: LocalStore,
+    init: PeerInit,
+    staticEntries: StaticEntry[],
   ) {
     super();
+    const warn = (m: string) => this.warn(m);
     this.catalog = new Catalog({ id, name });
+    const host = init.bindHost ?? '0.0.0.0';
+    const at = (i: number) => (init.port === 0 ? 0 : init.port + i);
+
+    this.transfer = new TransferService({ store, peerId: id, catalog: this.catalog, onWarning: warn });
+    const transfer = this.transfer;
+    const compat = init.index && new IndexMode({
+      ...init.index, dir: store.dir, files: () => store.files(), onWarning: warn, onNotice: (m) => this.emit('notice', m),
+    });
+    this.compat = compat;
+    this.statics = new StaticPeers({
+      table: this.table,
+      self: () => ({ id, name, ports: this.ports, rev: transfer.source.revision() }),
+      entries: staticEntries,
+      onWarning: warn,
+      probeMs: init.discovery?.probeMs,
+      ttlMs: init.discovery?.staticTtlMs,
+    });
+    const statics = this.statics;
+    this.tcpPorts = [
+      new BoundPort('receiver', async () => {
+        const receiver = await transfer.listen(at(0), host);
+        return { port: receiver.port, close: () => transfer.close() };
+      }),
+      new BoundPort('sender', () => SenderPort.start({
+        port: at(1), host, source: transfer.source, handlers: [...transfer.senderHandlers, statics.handler], onWarning: warn,
+        onP2pci: compat && ((s, first) => compat.serve(s, first)),
+      })),
+    ];
+    // Push (T+2, T+3): both ports in one service; its events are forwarded once it is made.
+    this.push = new PushStarter({
+      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+      catalog: () => this.catalog,
+      peers: () => this.peers(),
+      onWarning: warn,
+      onNotice: (m) => this.emit('notice', m),
+    }, (push) => {
+      for (const ev of PUSH_EVENTS) push.on(ev, (x: unknown) => this.emit(ev, x));
+    });
+
+    const sync = new CatalogSync(this.catalog, (pid, signal, t) => {
+      if (t.address === undefined || !t.ports) return Promise.reject(new LanmeshError('NOT_FOUND', `no address for peer ${pid}`));
+      return fetchCatalog({ id: pid, address: t.address, senderPort: t.ports.sender }, signal);
+    }, warn);
+    this.table.on('peer:up', (p: RemotePeer) => {
+      sync.seen(p);
+      this.emit('peer:up', p);
+    });
+    this.table.on('peer:update', (p: RemotePeer) => sync.seen(p));
+    this.table.on('peer:down', (p: RemotePeer, reason: string) => {
+      sync.gone(p.id);
+      this.push.peerDown(p.id);
+      this.emit('peer:down', p, reason);
+    });
+
+    this.mdns = init.mdns === false ? undefined : new LateService('mdns', () => {
+      const d = new MdnsDiscovery({
+        self: { id, name, ports: this.ports, rev: transfer.source.revision() },
+        table: this.table,
+        ttlSec: init.discovery?.ttlSec,
+        announceIntervalMs: init.discovery?.announceIntervalMs,
+        mdns: init.discovery?.mdns,
+      });
+      d.on('warning', (e: unknown) => this.warn(`mdns: ${describeError(e)}`));
+      return d;
+    });
+
+    const publish = () => {
+      this.catalog.setLocal(transfer.source.entries());
+      this.mdns?.current?.update({ rev: transfer.source.revision() });
+    };
+    store.on('warning', warn);
+    store.on('change', publish);
+    transfer.on('change', publish);
+    transfer.on('download', (e: DownloadEvent) => this.emit('download', e));
+    this.catalog.on('change', () => this.emit('catalog'));
+    this.catalog.on('warning', warn);
+    this.indexer = new Indexer(store, publish, (err) => this.warn(`indexing ${store.dir} failed: ${describeError(err)}`));
+
+    let sweep: NodeJS.Timeout | undefined;
+    const services: Service[] = [
+      ...this.tcpPorts,
+      this.push,
+      service('catalog-sync', () => {}, () => sync.close()),
+      service('peer-table', () => {
+        sweep = setInterval(() => this.table.expire(), init.discovery?.sweepMs ?? DEFAULT_SWEEP_MS);
+        sweep.unref();
+      }, () => clearInterval(sweep)),
+    ];
+    if (this.mdns) services.push(this.mdns);
+    services.push(statics, new PeerLiveness({
+      table: this.table,
+      onLost: () => this.mdns?.current?.refresh(),
+      probeMs: init.discovery?.probeMs,
+    }), this.indexer);
+    if (compat) {
+      services.push(service('index-mode', async () => {
+        // Index mode registers what the folder holds, so it waits for the first index.
+        await this.indexer.first;
+        store.on('change', () => void compat.refresh());
+        await compat.start(this.ports.sender);
+      }, () => compat.close()));
+    }
+    this.services = services;
   }
 
   static async start(init: PeerInit): Promise<Peer> {
     const dir = resolve(init.dir);
     const name = (init.name ?? basename(dir)).trim() || 'lanmesh';
-    const closers: Closer[] = [];
-    const undo = async () => {
-      for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
-    };
+    const store = await LocalStore.open({ dir, chunkSize: init.chunkSize });
     try {
-      const store = await LocalStore.open({ dir, chunkSize: init.chunkSize });
-      closers.push(() => store.close());
-      const id = await loadOrCreatePeerId(dir);
-      const host = init.bindHost ?? '0.0.0.0';
-      const base = init.port;
-      const at = (i: number) => (base === 0 ? 0 : base + i);
-
-      let peer: Peer | undefined;
-      const compat = init.index && new IndexMode({
-        ...init.index, dir, files: () => store.files(), onWarning: (m) => peer?.warn(m), onNotice: (m) => peer?.emit('notice', m),
-      });
-      const transfer = new TransferService({ store, peerId: id, onWarning: (m) => peer?.warn(m) });
-      closers.push(() => transfer.close());
-      const receiver = await transfer.listen(at(0), host);
-      const sender = await SenderPort.start({
-        port: at(1),
-        host,
-        source: transfer.source,
-        handlers: transfer.senderHandlers,
-        onWarning: (m) => peer?.warn(m),
-        onP2pci: compat && ((s, first) => compat.serve(s, first)),
-      });
-      closers.push(() => sender.close());
-      if (compat) closers.push(() => compat.close());
-      const distributor = await StubPort.start(at(2), host, 'distributor');
-      closers.push(() => distributor.close());
-      const distributee = await StubPort.start(at(3), host, 'distributee');
-      closers.push(() => distributee.close());
-      const ports: PortSet = {
-        receiver: receiver.port,
-        sender: sender.port,
-        distributor: distributor.port,
-        distributee: distributee.port,
-      };
-
-      peer = new Peer(id, name, dir, ports);
-      peer.store = store;
-      peer.transfer = transfer;
-      peer.compat = compat;
-      peer.closers.push(...closers);
-      closers.length = 0;
-      await peer.startServices(init).catch(async (err: unknown) => {
-        await peer!.stop();
-        throw err;
-      });
+      const entries = mergeEntries(init.staticPeers ?? [], await readPeersFile(dir));
+      const peer = new Peer(await loadOrCreatePeerId(dir), name, store, init, entries);
+      peer.started = await startAll(peer.services, (m) => peer.warn(m));
       return peer;
     } catch (err) {
-      await undo();
+      await store.close().catch(() => {});
       throw err;
     }
   }
 
-  private async startServices(init: PeerInit): Promise<void> {
-    const { store, transfer } = this;
-    store.on('warning', (m: string) => this.warn(m));
-    for (const ev of DOWNLOAD_EVENTS) transfer.on(ev, (x: unknown) => this.emit(ev, x));
+  get dir(): string {
+    return this.store.dir;
+  }
 
-    const discovery = new MdnsDiscovery({
-      self: { id: this.id, name: this.name, ports: this.ports, rev: transfer.source.revision() },
-      ttlSec: init.discovery?.ttlSec,
-      announceIntervalMs: init.discovery?.announceIntervalMs,
-      mdns: init.discovery?.mdns,
-    });
-    this.discovery = discovery;
-    discovery.on('warning', (e: unknown) => this.warn(`mdns: ${describeError(e)}`));
+  /** The four bound ports (a running peer has them all). */
+  get ports(): PortSet {
+    const [r, s] = this.tcpPorts;
+    return { receiver: r.port, sender: s.port, ...this.push.ports };
+  }
 
-    const sync = new CatalogSync(this.catalog, (pid, signal) => this.fetchCatalog(pid, signal), (m) => this.warn(m));
-    this.closers.push(() => sync.close());
-
-    const table = discovery.table;
-    table.on('peer:up', (p: RemotePeer) => {
-      sync.seen(p);
-      this.emit('peer:up', p);
-    });
-    table.on('peer:update', (p: RemotePeer) => sync.seen(p));
-    table.on('peer:down', (p: RemotePeer, reason: string) => {
-      sync.gone(p.id);
-      this.emit('peer:down', p, reason);
-    });
-
-    const publish = () => {
-      this.catalog.setLocal(transfer.source.entries());
-      discovery.update({ rev: transfer.source.revision() });
-    };
-    store.on('change', publish);
-    transfer.on('change', publish);
-    this.catalog.on('change', () => this.emit('catalog'));
-    this.catalog.on('warning', (m) => this.warn(m));
-
-    if (init.mdns !== false) {
-      await discovery.start();
-      this.closers.push(() => discovery.stop());
-      this.mdnsOn = true;
-    }
-    transfer.attach({ catalog: this.catalog, lookup: (pid) => table.get(pid) });
-    // Indexing a large folder takes a while; discovery and commands answer meanwhile.
-    const indexing = store.start().then(publish);
-    this.indexed = indexing.catch((err: unknown) => this.warn(`indexing ${this.dir} failed: ${describeError(err)}`));
-    const compat = this.compat;
-    if (compat) {
-      // Index mode registers what the folder holds, so it waits for the index.
-      await indexing;
-      store.on('change', () => void compat.refresh());
-      await compat.start(this.ports.sender);
-    }
+  /** Settles when the first index of the folder is done (the peer answers long before). */
+  get indexed(): Promise<void> {
+    return this.indexer.settled;
   }
 
   /** Repeats of one warning are held back for a while; warnings before anyone listens are kept. */
@@ -200,21 +243,32 @@ export class Peer extends EventEmitter {
     return this;
   }
 
-  private fetchCatalog(pid: PeerId, signal: AbortSignal): Promise<FetchedCatalog> {
-    const remote = this.discovery.table.get(pid);
-    if (!remote) return Promise.reject(new LanmeshError('NOT_FOUND', `peer ${pid} is gone`));
-    return fetchCatalog({ id: pid, address: remote.address, senderPort: remote.ports.sender }, signal);
-  }
-
   peers(): PeerView[] {
-    return this.discovery.table
+    return this.table
       .list()
-      .map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id) }))
+      .map((p) => ({
+        id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id), static: this.statics.isStatic(p.id),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   files(): MeshFile[] {
     return this.catalog.files();
+  }
+
+  /** `add-peer HOST:PORT`: probe that peer from now on (not written to peers.txt). */
+  addPeer(text: string): StaticTargetView {
+    return this.statics.add(parseStaticEntry(text, 'add-peer'));
+  }
+
+  /** `forget-peer HOST:PORT | name | id`: stop probing it; returns what was forgotten. */
+  forgetPeer(word: string): StaticTargetView[] {
+    return this.statics.forget(word);
+  }
+
+  /** The static entries and learned targets, with their last probe's result. */
+  staticPeers(): StaticTargetView[] {
+    return this.statics.list();
   }
 
   /** P2P-CI index mode, when started with `index`. */
@@ -224,12 +278,17 @@ export class Peer extends EventEmitter {
 
   /** Whether mDNS discovery runs (PeerInit.mdns). */
   get discovering(): boolean {
-    return this.mdnsOn;
+    return this.mdns?.current !== undefined;
   }
 
-  /** Starts fetching a file (name or id prefix) from every holder; progress comes as download:* events. */
+  /** Starts fetching a file (name or id prefix) from every holder; progress comes as `download` events. */
   download(query: string): Promise<DownloadStart> {
     return this.transfer.download(query);
+  }
+
+  /** Pushes a file this peer holds to every peer, or to those named; progress comes as push:* events. */
+  distribute(query: string, to?: string[]): PushStart {
+    return this.push.distribute(query, to);
   }
 
   /** Stops a download for good (its partial data deleted): it never resumes. */
@@ -237,7 +296,7 @@ export class Peer extends EventEmitter {
     return this.transfer.cancel(query);
   }
 
-  /** Resumes the partial downloads left in .lanmesh/ (call once listening to download:* events). */
+  /** Resumes the partial downloads left in .lanmesh/ (call once listening to `download` events). */
   async resumeDownloads(): Promise<void> {
     // A partial whose file is already in the folder must not be fetched again: know the folder first.
     await this.indexed;
@@ -258,12 +317,11 @@ export class Peer extends EventEmitter {
     return this.transfer.share(path);
   }
 
-  /** Idempotent: sends the mDNS goodbye, closes every port and the store. */
+  /** Idempotent: stops every service in reverse (the mDNS goodbye goes first), then closes the store. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const c of this.closers.splice(0).reverse()) {
-        await Promise.resolve(c()).catch((e) => this.warn(`stop: ${describeError(e)}`));
-      }
+      await stopAll(this.started.splice(0), (m) => this.warn(m));
+      await this.store.close().catch((e: unknown) => this.warn(`stop store: ${describeError(e)}`));
     })();
     return this.stopping;
   }

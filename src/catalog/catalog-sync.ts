@@ -1,7 +1,8 @@
 // Keeps remote catalogs current: fetches a peer's catalog when it appears or announces a new
 // revision (at most one fetch per peer per gap), retries with backoff while the peer is present or
-// answers a revision below the announced one, and forgets it when it leaves.
-import type { CatalogEntry, PeerId } from '../types.js';
+// answers a revision below the announced one, and forgets it when it leaves. It also records where
+// each peer answers in the catalog (Catalog.locate), so transfers never ask discovery.
+import type { CatalogEntry, PeerId, PortSet } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { describeError } from '../errors.js';
 
@@ -9,6 +10,9 @@ export interface SyncTarget {
   id: PeerId;
   name: string;
   rev: number;
+  /** Where it answers (stored in the catalog with its files); absent in tests that only sync. */
+  address?: string;
+  ports?: PortSet;
 }
 
 export interface FetchedCatalog {
@@ -16,7 +20,7 @@ export interface FetchedCatalog {
   files: CatalogEntry[];
 }
 
-export type CatalogFetcher = (peer: PeerId, signal: AbortSignal) => Promise<FetchedCatalog>;
+export type CatalogFetcher = (peer: PeerId, signal: AbortSignal, target: SyncTarget) => Promise<FetchedCatalog>;
 
 interface PeerSyncState {
   target: SyncTarget;
@@ -65,6 +69,9 @@ export class CatalogSync {
     }
     const changed = st.target.rev !== target.rev;
     st.target = target;
+    if (target.address !== undefined && target.ports) {
+      this.catalog.locate(target.id, { name: target.name, address: target.address, ports: target.ports });
+    }
     if (st.fetchedRev === target.rev || st.inFlight) return;
     // A new revision while a retry waits: the peer is evidently alive again, so fetch without the backoff.
     if (st.timer && changed) {
@@ -126,7 +133,7 @@ export class CatalogSync {
     st.lastStart = Date.now();
     const asked = st.target.rev;
     try {
-      const got = await this.fetch(st.target.id, ctl.signal);
+      const got = await this.fetch(st.target.id, ctl.signal, st.target);
       if (ctl.signal.aborted || this.peers.get(st.target.id) !== st) return;
       st.inFlight = undefined;
       st.fetchedRev = got.rev;

@@ -2,7 +2,7 @@
 // Fed by the local store and by remote catalogs; knows nothing about sockets. The view is indexed by
 // id and cached: a change rebuilds only the files it touched, and only when someone looks.
 import { EventEmitter } from 'node:events';
-import type { CatalogEntry, FileId, PeerId } from '../types.js';
+import type { CatalogEntry, FileId, PeerId, PortSet } from '../types.js';
 import { printable } from '../text.js';
 import { buildMeshFile, byNameThenId, compareListings, sameShape, type FileShape, type MeshFile, type PeerListing } from './mesh-file.js';
 
@@ -16,6 +16,13 @@ export const DEFAULT_REMOTE_BUDGET_BYTES = 128 * 1024 * 1024;
 export interface CatalogInit {
   /** Estimated bytes all remote catalogs together may hold; beyond it the largest is dropped. */
   remoteBudgetBytes?: number;
+}
+
+/** Where a remote peer answers: kept with its files, so transfers never ask discovery. */
+export interface PeerReach {
+  name: string;
+  address: string;
+  ports: PortSet;
 }
 
 export interface CatalogEvents {
@@ -36,6 +43,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   private readonly byPeer = new Map<PeerId, PeerCatalog>();
   /** Shapes known from a manifest verified against the id: they win over any peer's claim. */
   private readonly confirmed = new Map<FileId, FileShape>();
+  private readonly reachable = new Map<PeerId, PeerReach>();
   /** id → what each peer lists for it, in the order peers first listed it. */
   private readonly listings = new Map<FileId, PeerListing[]>();
   private readonly views = new Map<FileId, MeshFile>();
@@ -66,7 +74,23 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   }
 
   removePeer(peer: PeerId): void {
-    if (this.drop(peer)) this.emit('change');
+    const located = this.reachable.delete(peer);
+    if (this.drop(peer) || located) this.emit('change');
+  }
+
+  /** Records where `peer` answers; a move is a change (running downloads redial it there). */
+  locate(peer: PeerId, at: PeerReach): void {
+    const known = this.reachable.get(peer);
+    const next = { name: printable(at.name), address: at.address, ports: { ...at.ports } };
+    if (known && sameReach(known, next)) return;
+    this.reachable.set(peer, next);
+    if (this.byPeer.has(peer)) this.emit('change');
+  }
+
+  /** Where `peer` answers, as discovery last told catalog sync. */
+  reach(peer: PeerId): PeerReach | undefined {
+    const r = this.reachable.get(peer);
+    return r && { ...r, ports: { ...r.ports } };
   }
 
   /** The shape of `id` from its verified manifest: entries that disagree are conflicting from now on. */
@@ -218,4 +242,11 @@ function insertSorted(slots: PeerListing[], l: PeerListing): void {
     else hi = mid;
   }
   slots.splice(lo, 0, l);
+}
+
+function sameReach(a: PeerReach, b: PeerReach): boolean {
+  const p = a.ports;
+  const q = b.ports;
+  return a.name === b.name && a.address === b.address && p.receiver === q.receiver && p.sender === q.sender &&
+    p.distributor === q.distributor && p.distributee === q.distributee;
 }

@@ -9,9 +9,12 @@ const EXIT_CODES = `
 const PEER = `
   Usage
     $ lanmesh [-t <port>] [--dir <folder>] [--name <name>] [--no-tui]
+              [--peer <host>:<port>]…
     $ lanmesh list | peers | where <name> | download <name>   (one-shot)
+    $ lanmesh distribute <path | name> [--to PEER,…]          (one-shot)
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
+    $ lanmesh doctor [-t <port>] [--peer <host>:<port>]…   (why no peers?)
     $ lanmesh help [<command>]        (or: lanmesh <command> --help)
 
   Starts a peer on <folder> (default: the current folder). It offers the files
@@ -31,7 +34,10 @@ const PEER = `
     -t, --transfer-port  Receiver port T; the peer binds T..T+3 (default 9001)
     --dir                The peer's folder (default: the current folder)
     --name               The name other peers see (default: the folder's name)
+    --peer HOST:PORT     A peer mDNS cannot reach (PORT = its -t); repeatable.
+                         Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
+    --accept all|none    Pushes from other peers: take them (default) or not
     --index              P2P-CI index server HOST[:PORT] (default port 7734)
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)
@@ -40,7 +46,8 @@ const PEER = `
     -v, --version        Show the version
 
   Commands (typed once it runs)
-    list, peers, download, downloads, where, share, help, exit (or quit)
+    list, peers, download, downloads, where, share, distribute, add-peer,
+    forget-peer, doctor, help, exit (or quit)
 ${EXIT_CODES}
 
   Examples
@@ -50,6 +57,8 @@ ${EXIT_CODES}
     $ npx lanmesh list --json
     $ npx lanmesh download notes.txt --out /tmp
     $ npx lanmesh index-server
+    $ npx lanmesh -t 9001 --peer 192.168.2.10:9001
+    $ npx lanmesh doctor -t 9001
 `;
 
 const ONE_SHOT_OPTIONS = `
@@ -58,6 +67,7 @@ const ONE_SHOT_OPTIONS = `
     --wait <s>           Seconds to let discovery settle (default 1.5)
     -t, --transfer-port  Use ports T..T+3 (default: any free ones)
     --dir <folder>       Act as the peer of that folder (default: a scratch one)
+    --peer HOST:PORT     Also ask this peer (PORT = its -t); repeatable
     -h, --help           Show this help`;
 
 const ONE_SHOT: Record<string, string> = {
@@ -97,6 +107,34 @@ ${EXIT_CODES}
   name becomes 'name (1).ext'). Waits up to 10 s for a holder to appear.
 ${ONE_SHOT_OPTIONS}
     --out <dir>          The folder to put the file in
+${EXIT_CODES}
+`,
+  doctor: `
+  Usage
+    $ lanmesh doctor [-t <port>] [--peer <host>:<port>]… [--dir <folder>]
+
+  Why don't I see peers? Checks, in plain words: which interfaces have an
+  IPv4 address and multicast; whether UDP 5353 and T..T+3 can be bound;
+  whether our own multicast comes back to us; whether any _lanmesh._tcp
+  answer arrives within 3 s; whether each --peer answers hello. Then says
+  what to try. Starts no peer. Exit 0 when nothing failed, 1 otherwise.
+
+  Options
+    -t, --transfer-port  Check that T..T+3 can be bound
+    --peer HOST:PORT     Probe this peer's sender port (PORT = its -t)
+    --dir <folder>       Probe the peers in <folder>/.lanmesh/peers.txt too
+    -h, --help           Show this help
+`,
+  distribute: `
+  Usage
+    $ lanmesh distribute <path | name | id prefix> [--to PEER,…] [--json]
+
+  Pushes a file to every peer on the mesh (or only to the named ones: names or
+  id prefixes, comma-separated). A path is shared first. Each recipient gets a
+  different share and fetches the rest from the others, so the file leaves
+  here about once. Ends when every recipient is done, refused or gone.
+${ONE_SHOT_OPTIONS}
+    --to <peers>         Push only to these peers
 ${EXIT_CODES}
 `,
   'index-server': `

@@ -3,11 +3,12 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Peer } from '../peer.js';
-import { execute } from './commands.js';
+import { execute } from '../session/commands.js';
 import { describeError } from '../errors.js';
 import { printable } from '../text.js';
-import { formatProgress } from './transfer-format.js';
-import { attachSession, type DownloadUpdate, type SessionLine } from './session-events.js';
+import { formatProgress } from '../session/text.js';
+import { attachSession, type SessionLine } from '../session/events.js';
+import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { indexedWithin, settleSince } from './settle.js';
 
 /** Discovery time before the first answer that depends on the mesh (one-shot commands wait as long). */
@@ -100,11 +101,12 @@ export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MO
 }
 
 /** A progress line per running download at most once a second (the UI draws bars instead). */
-function progressLines(write: (lines: string[]) => void): (u: DownloadUpdate) => void {
+function progressLines(write: (lines: string[]) => void): (u: DownloadEvent) => void {
   const lastProgress = new Map<string, number>();
   return (u) => {
-    if (u.type === 'end') lastProgress.delete(u.id);
-    if (u.type !== 'progress' || u.via !== 'tick') return;
+    if (u.type === 'done') lastProgress.delete(u.summary.id);
+    if (u.type === 'failed') lastProgress.delete(u.failure.id);
+    if (u.type !== 'progress') return;
     const now = Date.now();
     if (now - (lastProgress.get(u.progress.id) ?? 0) < 1000) return;
     lastProgress.set(u.progress.id, now);

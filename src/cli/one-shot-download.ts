@@ -3,7 +3,7 @@
 // the output folder under a free name: nothing is ever overwritten.
 import { basename } from 'node:path';
 import type { Peer } from '../peer.js';
-import type { DownloadProgress, DownloadStart, DownloadSummary } from '../transfer/transfer-service.js';
+import type { DownloadEvent, DownloadStart, DownloadSummary } from '../transfer/transfer-service.js';
 import { placeExclusive } from '../store/place.js';
 import { LanmeshError } from '../errors.js';
 
@@ -24,10 +24,12 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
   let waitingSince: number | undefined;
   let stallTimer: NodeJS.Timeout | undefined;
   let startedId: string | undefined;
-  const onDone = (s: DownloadSummary) => (ended.set(s.id, { ok: true, summary: s }), wake?.());
-  const onFailed = (f: { id: string; error: string }) => (ended.set(f.id, { ok: false, error: f.error }), wake?.());
-  const onState = (p: DownloadProgress) => {
-    if (p.id !== startedId) return;
+  const onEvent = (e: DownloadEvent) => {
+    if (e.type === 'done') ended.set(e.summary.id, { ok: true, summary: e.summary });
+    else if (e.type === 'failed') ended.set(e.failure.id, { ok: false, error: e.failure.error });
+    if (e.type === 'done' || e.type === 'failed') return wake?.();
+    if (e.type !== 'state' || e.progress.id !== startedId) return;
+    const p = e.progress;
     if (p.state === 'waiting') waitingSince ??= Date.now();
     else waitingSince = undefined;
     armStall();
@@ -39,9 +41,7 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
     stallTimer = setTimeout(() => wake?.(), Math.max(0, waitingSince + init.stallMs - Date.now()));
   };
   const onAbort = () => wake?.();
-  peer.on('download:done', onDone);
-  peer.on('download:failed', onFailed);
-  peer.on('download:state', onState);
+  peer.on('download', onEvent);
   init.signal?.addEventListener('abort', onAbort);
   try {
     init.signal?.throwIfAborted();
@@ -62,9 +62,7 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
   } finally {
     init.signal?.removeEventListener('abort', onAbort);
     clearTimeout(stallTimer);
-    peer.off('download:done', onDone);
-    peer.off('download:failed', onFailed);
-    peer.off('download:state', onState);
+    peer.off('download', onEvent);
   }
 }
 

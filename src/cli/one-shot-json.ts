@@ -4,7 +4,7 @@ import type { MeshFile } from '../catalog/catalog.js';
 import type { PeerView } from '../peer.js';
 import type { PortSet } from '../types.js';
 import type { DownloadSummary, WhereReport } from '../transfer/transfer-service.js';
-import { chunkRanges } from './transfer-format.js';
+import { chunkRanges } from '../session/text.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 export interface SelfJson {
@@ -29,7 +29,7 @@ export function filesJson(files: MeshFile[]) {
 export function peersJson(self: SelfJson, peers: PeerView[]) {
   return {
     self,
-    peers: peers.map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: p.files ?? null })),
+    peers: peers.map((p) => ({ id: p.id, name: p.name, address: p.address, ports: p.ports, files: p.files ?? null, static: p.static })),
   };
 }
 

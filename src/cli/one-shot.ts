@@ -9,16 +9,16 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Peer, type PeerInit } from '../peer.js';
 import { parsePeerConfig } from '../config.js';
-import { execute } from './commands.js';
+import { execute } from '../session/commands.js';
 import { settle, until } from './settle.js';
 import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-shot-json.js';
 import { downloadOnce, placeFile } from './one-shot-download.js';
-import { formatDone } from './transfer-format.js';
+import { distributeOnce } from './one-shot-distribute.js';
+import { formatDone, formatProgress } from '../session/text.js';
 import { isInside } from '../store/safe-path.js';
 import { exitCodeFor } from './exit-codes.js';
 import { statusLine, type StatusLine } from './stderr-progress.js';
-import { formatProgress } from './transfer-format.js';
-import type { DownloadProgress } from '../transfer/transfer-service.js';
+import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { PartialDownload } from '../store/partial-download.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { printable } from '../text.js';
@@ -28,9 +28,10 @@ export const ONE_SHOT_FLAGS = {
   json: { type: 'boolean' },
   wait: { type: 'number' },
   out: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
-const COMMANDS = ['list', 'peers', 'where', 'download'] as const;
+const COMMANDS = ['list', 'peers', 'where', 'download', 'distribute'] as const;
 export type OneShotCommand = (typeof COMMANDS)[number];
 
 export const isOneShotCommand = (s: string): s is OneShotCommand => (COMMANDS as readonly string[]).includes(s);
@@ -39,9 +40,11 @@ export interface OneShotFlags {
   transferPort?: number;
   dir?: string;
   name?: string;
+  peer?: string[];
   json?: boolean;
   wait?: number;
   out?: string;
+  to?: string;
 }
 
 export interface OneShotInit {
@@ -53,6 +56,8 @@ export interface OneShotInit {
   stderr: Writable;
   /** Aborted on SIGINT/SIGTERM, with the signal's name as its reason. */
   signal?: AbortSignal;
+  /** Where LANMESH_PEERS is read (default: none). */
+  env?: Record<string, string | undefined>;
 }
 
 /** The exit status after an interrupt, as a shell reports it: 128 + the signal's number (130 for SIGINT). */
@@ -81,13 +86,14 @@ interface Plan {
 async function plan(o: OneShotInit): Promise<Plan> {
   const { command, args, flags } = o;
   const name = args.join(' ').trim();
-  if ((command === 'where' || command === 'download') && !name) {
+  if ((command === 'where' || command === 'download' || command === 'distribute') && !name) {
     throw new LanmeshError('BAD_COMMAND', `usage: lanmesh ${command} <name | id prefix>`);
   }
   if ((command === 'list' || command === 'peers') && name) {
     throw new LanmeshError('BAD_COMMAND', `takes no argument, got '${name}'`);
   }
   if (flags.out !== undefined && command !== 'download') throw new LanmeshError('BAD_COMMAND', '--out goes with download');
+  if (flags.to !== undefined && command !== 'distribute') throw new LanmeshError('BAD_COMMAND', '--to goes with distribute');
   const waitS = flags.wait ?? DEFAULT_WAIT_S;
   if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) {
     throw new LanmeshError('BAD_CONFIG', `--wait must be a number of seconds from 0 to 600, got ${Number.isNaN(waitS) ? 'something else' : waitS}`);
@@ -118,8 +124,9 @@ async function plan(o: OneShotInit): Promise<Plan> {
   }
   try {
     const init = parsePeerConfig(
-      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}` },
+      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}`, peer: flags.peer },
       o.cwd,
+      o.env,
     );
     return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, resumable, outDir };
   } catch (err) {
@@ -153,15 +160,17 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
     }
     case 'download': {
       await awaitHolder(peer, p.name!, status, o.signal);
-      const onProgress = (d: DownloadProgress) => status.show(d.state === 'waiting' ? `${formatProgress(d)}: waiting for a holder` : formatProgress(d));
-      peer.on('download:progress', onProgress);
-      peer.on('download:state', onProgress);
+      const onProgress = (e: DownloadEvent) => {
+        if (e.type !== 'progress' && e.type !== 'state') return;
+        const d = e.progress;
+        status.show(d.state === 'waiting' ? `${formatProgress(d)}: waiting for a holder` : formatProgress(d));
+      };
+      peer.on('download', onProgress);
       let summary;
       try {
         ({ summary } = await downloadOnce(peer, p.name!, { stallMs: HOLDER_WAIT_MS, signal: o.signal }));
       } finally {
-        peer.off('download:progress', onProgress);
-        peer.off('download:state', onProgress);
+        peer.off('download', onProgress);
         status.clear();
       }
       const path = p.outDir ? await placeFile(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
@@ -170,6 +179,8 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
       const text = formatDone({ ...summary, path }, dirname(path)).replace(`→ ${basename(path)}; `, `→ ${shown}; `);
       return { text: [text], json: downloadJson(summary, path) };
     }
+    case 'distribute':
+      return distributeOnce(peer, { what: p.name!, to: o.flags.to, cwd: o.cwd, signal: o.signal });
   }
 }
 

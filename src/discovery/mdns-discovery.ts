@@ -30,6 +30,12 @@ const MIN_MULTICAST_GAP_MS = 100;
 const DEFAULT_EXPIRY_CHECK_MS = 500;
 /** RFC 6762 §6.7: legacy unicast answers carry a TTL of at most 10 s. */
 const LEGACY_MAX_TTL_SEC = 10;
+/** Records this short (tests, tuning) are re-announced every ttl/3; standard ones never are. */
+const SHORT_TTL_SEC = 60;
+/** RFC 6762 §5.2: a querier refreshes a record at 80, 85, 90 and 95 % of its TTL (plus ≤ 2 % jitter). */
+const REFRESH_AT = [0.8, 0.85, 0.9, 0.95];
+/** Floor between two refresh queries of ours (a peer dropped over TCP asks once, never a storm). */
+const MIN_QUERY_GAP_MS = 1000;
 
 
 export interface MdnsSocketOptions {
@@ -41,9 +47,9 @@ export interface MdnsSocketOptions {
 
 export interface MdnsDiscoveryInit {
   self: SelfInfo;
-  /** TTL of our records (default 9 s); a silent peer is dropped this long after it was last heard. */
+  /** TTL of our PTR/SRV/TXT records (default 4500 s, RFC 6762; A records at most 120 s). */
   ttlSec?: number;
-  /** Re-announce period (default ttlSec / 3, i.e. 3 s). */
+  /** Re-announce period; default ttlSec / 3 for TTLs ≤ 60 s, else none (others refresh by query). */
   announceIntervalMs?: number;
   /** Passed to multicast-dns (tests). */
   mdns?: MdnsSocketOptions;
@@ -51,6 +57,8 @@ export interface MdnsDiscoveryInit {
   addresses?: () => string[];
   /** How often expired peers are swept (default 500 ms). */
   expiryCheckMs?: number;
+  /** The table to feed (a peer's one table, which its owner sweeps); default: one of its own, swept here. */
+  table?: PeerTable;
 }
 
 export interface MdnsDiscoveryEvents {
@@ -63,9 +71,13 @@ export interface MdnsDiscoveryEvents {
 type Mdns = ReturnType<typeof makeMdns>;
 
 export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
-  readonly table = new PeerTable();
+  readonly table: PeerTable;
+  private readonly sweeps: boolean;
   readonly ttlSec: number;
-  readonly announceIntervalMs: number;
+  readonly announceIntervalMs: number | undefined;
+  private lastQueryAt = -Infinity;
+  /** Per peer: the lastSeen its refresh steps count from, and how many steps were queried. */
+  private readonly refreshed = new Map<string, { seen: number; steps: number }>();
   private self: SelfInfo;
   private readonly socketOptions: MdnsSocketOptions;
   private readonly addresses: () => string[];
@@ -78,10 +90,7 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
   private pendingMulticast: NodeJS.Timeout | undefined;
   private lastMulticastAt = -Infinity;
   private warnedIdConflict = false;
-  private readonly intake = new AnnouncementIntake(this.table, {
-    later: (ms, fn) => void this.timers.later(ms, fn),
-    warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', msg)),
-  });
+  private readonly intake: AnnouncementIntake;
   private rejectStart: ((e: LanmeshError) => void) | undefined;
 
   constructor(init: MdnsDiscoveryInit) {
@@ -94,12 +103,18 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
       throw new LanmeshError('BAD_CONFIG', `catalog revision must be a non-negative integer, got ${rev}`);
     }
     this.self = { ...init.self, ports: { ...init.self.ports } };
+    this.table = init.table ?? new PeerTable();
+    this.sweeps = init.table === undefined;
+    this.intake = new AnnouncementIntake(this.table, {
+      later: (ms, fn) => void this.timers.later(ms, fn),
+      warn: (msg) => this.warn(new LanmeshError('BAD_MESSAGE', msg)),
+    });
     this.ttlSec = init.ttlSec ?? DEFAULT_TTL_SEC;
-    if (!Number.isInteger(this.ttlSec) || this.ttlSec < 1 || this.ttlSec > 3600) {
-      throw new LanmeshError('BAD_CONFIG', `mdns ttlSec must be an integer 1..3600, got ${init.ttlSec}`);
+    if (!Number.isInteger(this.ttlSec) || this.ttlSec < 1 || this.ttlSec > DEFAULT_TTL_SEC) {
+      throw new LanmeshError('BAD_CONFIG', `mdns ttlSec must be an integer 1..${DEFAULT_TTL_SEC}, got ${init.ttlSec}`);
     }
-    this.announceIntervalMs = init.announceIntervalMs ?? Math.round((this.ttlSec * 1000) / 3);
-    if (!(this.announceIntervalMs > 0)) {
+    this.announceIntervalMs = init.announceIntervalMs ?? (this.ttlSec <= SHORT_TTL_SEC ? Math.round((this.ttlSec * 1000) / 3) : undefined);
+    if (this.announceIntervalMs !== undefined && !(this.announceIntervalMs > 0)) {
       throw new LanmeshError('BAD_CONFIG', `mdns announceIntervalMs must be > 0, got ${init.announceIntervalMs}`);
     }
     this.expiryCheckMs = init.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS;
@@ -182,8 +197,11 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     this.announce();
     this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
     for (const ms of STARTUP_ANNOUNCE_MS) this.timers.later(ms, () => this.announce());
-    this.timers.every(this.announceIntervalMs, () => this.announce());
-    this.timers.every(this.expiryCheckMs, () => this.table.expire());
+    if (this.announceIntervalMs !== undefined) this.timers.every(this.announceIntervalMs, () => this.announce());
+    this.timers.every(this.expiryCheckMs, () => {
+      if (this.sweeps) this.table.expire();
+      this.refreshDue();
+    });
   }
 
   private async shutdown(goodbye: boolean): Promise<void> {
@@ -206,6 +224,40 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     this.ready = false;
     await new Promise<void>((resolve) => mdns.destroy(() => resolve()));
     this.mdns = undefined;
+  }
+
+  /**
+   * Asks for every lanmesh instance once (a PTR query): live peers answer, so a peer dropped by mistake
+   * (a lost TCP probe) comes back. At most one a second.
+   */
+  refresh(): void {
+    if (!this.ready || this.stopping || Date.now() - this.lastQueryAt < MIN_QUERY_GAP_MS) return;
+    this.lastQueryAt = Date.now();
+    this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
+  }
+
+  /** One refresh query when any peer's records reach their next refresh step (80…95 % of TTL). */
+  private refreshDue(): void {
+    const now = Date.now();
+    let due = false;
+    const known = new Set<string>();
+    for (const p of this.table.list()) {
+      known.add(p.id);
+      const ttl = p.expiresAt - p.lastSeen;
+      if (ttl <= SHORT_TTL_SEC * 1000) continue;
+      let st = this.refreshed.get(p.id);
+      if (!st || st.seen !== p.lastSeen) this.refreshed.set(p.id, (st = { seen: p.lastSeen, steps: 0 }));
+      const step = REFRESH_AT[st.steps];
+      if (step === undefined) continue;
+      // Jitter per peer and step (0–2 % of the TTL), so peers that heard the same answer do not ask at once.
+      const jitter = (((p.lastSeen + st.steps * 7919) % 1000) / 1000) * 0.02;
+      if (now - p.lastSeen >= ttl * (step + jitter)) {
+        st.steps++;
+        due = true;
+      }
+    }
+    for (const id of this.refreshed.keys()) if (!known.has(id)) this.refreshed.delete(id);
+    if (due) this.refresh();
   }
 
   /** Multicasts all our records now, or as soon as the gap since the last multicast allows. */

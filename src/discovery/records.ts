@@ -8,7 +8,9 @@ import { printable, quoted } from '../text.js';
 export const SERVICE_TYPE = '_lanmesh._tcp.local';
 /** RFC 6763 §9 service type enumeration. */
 export const META_QUERY = '_services._dns-sd._udp.local';
-export const DEFAULT_TTL_SEC = 9;
+/** RFC 6762 §10: 75 minutes for PTR, SRV and TXT; host (A) records 120 s. */
+export const DEFAULT_TTL_SEC = 4500;
+export const HOST_TTL_SEC = 120;
 export const TXT_VERSION = '1';
 /** RFC 1035 §2.3.4: a label is at most 63 bytes. */
 const MAX_LABEL_BYTES = 63;
@@ -111,7 +113,7 @@ export function buildAnswers(self: SelfInfo, addresses: string[], ttlSec: number
     name: host,
     type: 'A',
     class: 'IN',
-    ttl,
+    ttl: Math.min(ttl, HOST_TTL_SEC),
     flush: true,
     data: a,
   }));

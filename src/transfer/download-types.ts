@@ -69,6 +69,29 @@ export interface DownloadStart {
   /** Chunks already verified on disk. */
   kept: number;
   holders: number;
-  /** command: asked for now; resume: picked up again at start. */
-  via: 'command' | 'resume';
+  /** command: asked for now; resume: picked up again at start; push: another peer pushed it here. */
+  via: 'command' | 'resume' | 'push';
+  /** via push: the name of the peer that pushed it. */
+  pushedBy?: string;
 }
+
+export interface DownloadFailure {
+  id: FileId;
+  name: string;
+  error: string;
+  /** The user ended it (cancel), not a fault. */
+  cancelled?: true;
+}
+
+/**
+ * Everything a download reports, as one union: built once by the transfer service, forwarded once by
+ * the peer (`download` event), read by both front ends through the session layer.
+ * progress: the periodic report (≤ 1/s while bytes move); state: its state changed.
+ */
+export type DownloadEvent =
+  | { type: 'start'; start: DownloadStart }
+  | { type: 'progress'; progress: DownloadProgress }
+  | { type: 'state'; progress: DownloadProgress }
+  | { type: 'dropped'; dropped: DroppedHolder }
+  | { type: 'done'; summary: DownloadSummary }
+  | { type: 'failed'; failure: DownloadFailure };

@@ -10,7 +10,7 @@ import { HolderSession, type HolderInfo, type SessionHooks } from './holder-sess
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
 import { HolderStanding } from './holder-standing.js';
-import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
+import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder, HolderShare } from './download-types.js';
 
 export interface DownloadInit {
   partial: PartialDownload;
@@ -40,6 +40,21 @@ export interface DownloadEvents {
 
 const TICK_MS = 1000;
 
+/**
+ * The state machine: every change goes through moveTo(), which refuses any move not listed here.
+ * verifying starts when the last chunk is stored (no more requests); damaged chunks found by the
+ * whole-file check send it back to connecting. done, failed and closed are final.
+ */
+const MOVES: Record<DownloadState, readonly DownloadState[]> = {
+  connecting: ['running', 'waiting', 'verifying', 'failed', 'closed'],
+  running: ['connecting', 'waiting', 'verifying', 'failed', 'closed'],
+  waiting: ['connecting', 'running', 'verifying', 'failed', 'closed'],
+  verifying: ['done', 'connecting', 'failed', 'closed'],
+  done: [],
+  failed: [],
+  closed: [],
+};
+
 export class Download extends EventEmitter<DownloadEvents> {
   readonly manifest: Manifest;
   private readonly partial: PartialDownload;
@@ -54,8 +69,9 @@ export class Download extends EventEmitter<DownloadEvents> {
   /** Holders of the last run, should complete() send the download back to work. */
   private parked: HolderInfo[] = [];
   private st: DownloadState = 'connecting';
-  private finishing = false;
   private lastReported = -1;
+  /** What a push's origin sent (the distributee port), for the summary: the scheduler never asked it. */
+  private readonly pushers = new Map<PeerId, HolderShare>();
 
   constructor(private readonly init: DownloadInit) {
     super();
@@ -114,6 +130,18 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.pump();
   }
 
+  /** A chunk pushed to us by `from` (push origin): verified and stored exactly like a pulled one. */
+  async pushed(from: PeerId, name: string, index: ChunkIndex, data: Buffer): Promise<void> {
+    if (index >= this.manifest.hashes.length || this.isOver()) return;
+    if (!this.pushers.has(from)) this.pushers.set(from, { peer: from, name, bytes: 0, chunks: 0 });
+    await this.accept(from, index, data);
+  }
+
+  /** The verified chunks held now (a copy). */
+  have(): Bitfield {
+    return this.tally.done.clone();
+  }
+
   /** A seeder's data connection closed: re-queue what it still owed us. */
   linkDown(peer: PeerId, address: string): void {
     const s = this.sessions.get(peer);
@@ -129,8 +157,7 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   /** Stop without finishing (the peer is stopping): verified chunks stay on disk for a resume. */
   async close(): Promise<void> {
-    if (this.st === 'done' || this.st === 'failed' || this.st === 'closed') return;
-    this.st = 'closed';
+    if (!this.moveTo('closed')) return;
     this.stopSessions();
     await Promise.allSettled(this.writing.values());
     await this.partial.close();
@@ -198,8 +225,16 @@ export class Download extends EventEmitter<DownloadEvents> {
     return new Scheduler({ chunkCount: this.manifest.hashes.length, have: this.tally.done, perHolderWindow: this.init.window });
   }
 
+  /** True when the move is allowed (and made). */
+  private moveTo(next: DownloadState): boolean {
+    if (!MOVES[this.st].includes(next)) return false;
+    this.st = next;
+    return true;
+  }
+
+  /** No more requests: the whole file is being checked, or the download ended. */
   private isOver(): boolean {
-    return this.finishing || this.st === 'done' || this.st === 'failed' || this.st === 'closed';
+    return this.st === 'verifying' || MOVES[this.st].length === 0;
   }
 
   /** Request work from every holder that has room (the scheduler's driver contract: after every event). */
@@ -245,6 +280,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     if (this.isOver()) return true;
     this.tally.stored(index, data.length);
+    const pusher = this.pushers.get(peer);
+    if (pusher) {
+      pusher.chunks++;
+      pusher.bytes += data.length;
+    }
     this.standing.delivered(peer);
     const { duplicateOf } = this.sched.onChunk(peer, index, data.length, this.now());
     for (const other of duplicateOf ?? []) this.sessions.get(other as PeerId)?.cancel(index);
@@ -294,8 +334,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       else if (s.state === 'connecting' && s.failures === 0 && this.offers(s.info.have)) trying++;
     }
     const next: DownloadState = serving > 0 ? 'running' : trying > 0 ? 'connecting' : 'waiting';
-    if (next === this.st) return;
-    this.st = next;
+    if (next === this.st || !this.moveTo(next)) return;
     this.emit('state', next, this.progress());
   }
 
@@ -313,24 +352,25 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   private async finish(): Promise<void> {
-    if (this.isOver()) return;
-    this.finishing = true;
+    if (this.isOver() || !this.moveTo('verifying')) return;
     this.stopSessions();
     await Promise.allSettled(this.writing.values());
-    this.st = 'verifying';
+    if (this.st !== 'verifying') return;
     let path: string;
     try {
       path = await this.partial.complete(this.init.downloadsDir);
     } catch (e) {
       if (!isLanmeshError(e, 'HASH_MISMATCH')) return this.fail(e);
       // Chunks damaged on disk were forgotten by complete(): fetch them again from the holders.
-      this.finishing = false;
-      this.st = 'connecting';
+      if (!this.moveTo('connecting')) return;
       this.rebuild();
       return;
     }
-    this.st = 'done';
-    this.emit('done', this.tally.summary(path, this.sched.stats(), this.standing.dropped()));
+    if (!this.moveTo('done')) return;
+    const summary = this.tally.summary(path, this.sched.stats(), this.standing.dropped());
+    const pushed = [...this.pushers.values()].filter((p) => p.chunks > 0);
+    if (pushed.length > 0) summary.shares = [...summary.shares, ...pushed].sort((a, b) => b.bytes - a.bytes);
+    this.emit('done', summary);
   }
 
   /** After complete() found damaged chunks: a fresh scheduler over what is still held, same sessions. */
@@ -354,8 +394,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   private fail(e: unknown): void {
-    if (this.st === 'failed' || this.st === 'done' || this.st === 'closed') return;
-    this.st = 'failed';
+    if (!this.moveTo('failed')) return;
     this.stopSessions();
     const err = e instanceof Error ? e : new LanmeshError('IO', describeError(e));
     void this.partial.close().finally(() => this.emit('failed', err));

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import type { Catalog, MeshFile } from '../catalog/catalog.js';
 import type { LocalFile, LocalStore } from '../store/local-store.js';
 import { PartialDownload } from '../store/partial-download.js';
+import type { Bitfield } from '../store/bitfield.js';
 import type { FileId, Manifest, PeerId } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { ReceiverPort } from './receiver.js';
@@ -20,7 +21,7 @@ import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './hol
 import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
-import type { DownloadProgress, DownloadStart, DownloadState, DownloadSummary, DroppedHolder } from './download-types.js';
+import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
@@ -28,6 +29,8 @@ export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holder
 export interface TransferInit {
   store: LocalStore;
   peerId: PeerId;
+  /** The mesh view: holders, and where each answers (Catalog.reach). */
+  catalog: Catalog;
   onWarning: (msg: string) => void;
   /** Chunk uploads at once (default 8). */
   uploadSlots?: number;
@@ -41,23 +44,17 @@ export interface TransferInit {
 export interface TransferEvents {
   /** What this peer offers changed (partial download progress): publish the catalog again. */
   change: [];
-  'download:start': [DownloadStart];
-  'download:progress': [DownloadProgress];
-  'download:state': [DownloadProgress];
-  'download:dropped': [DroppedHolder];
-  'download:done': [DownloadSummary];
-  /** cancelled: the user ended it (cancel), not a fault. */
-  'download:failed': [{ id: FileId; name: string; error: string; cancelled?: true }];
+  /** Every download report, one union (the peer forwards it as is). */
+  download: [DownloadEvent];
 }
 
-/** The download events the peer re-emits (for line mode and the UI). */
-export const DOWNLOAD_EVENTS = [
-  'download:start', 'download:progress', 'download:state', 'download:dropped', 'download:done', 'download:failed',
-] as const;
-
-interface Attachment {
-  catalog: Catalog;
-  lookup: PeerLookup;
+/** What the push recipient (src/push/distributee.ts) feeds and reads. */
+export interface PushedDownload {
+  /** Verify and store one pushed chunk (a bad one is dropped with a warning, as from any holder). */
+  write(index: number, data: Buffer): Promise<void>;
+  have(): Bitfield;
+  /** The push ended: its origin may be asked for chunks like any holder again. */
+  release(): void;
 }
 
 export class TransferService extends EventEmitter<TransferEvents> {
@@ -65,13 +62,19 @@ export class TransferService extends EventEmitter<TransferEvents> {
   readonly tokens = new TokenTable();
   readonly uploads: UploadManager;
   private receiver: ReceiverPort | undefined;
-  private env: Attachment | undefined;
+  private readonly catalog: Catalog;
+  private readonly lookup: PeerLookup;
   private readonly downloads = new Map<FileId, Download>();
   private readonly starting = new Set<FileId>();
+  /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
+  private readonly pushOrigins = new Map<FileId, PeerId>();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
     super();
+    this.catalog = init.catalog;
+    this.lookup = (pid) => init.catalog.reach(pid);
+    this.catalog.on('change', this.onCatalog);
     this.source = new SeedSource(init.store, init.peerId);
     this.source.on('change', () => this.emit('change'));
     this.uploads = new UploadManager({
@@ -104,16 +107,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return this.receiver;
   }
 
-  /** Once the catalog and discovery run: holders come from them. */
-  attach(env: Attachment): void {
-    this.env = env;
-    env.catalog.on('change', this.onCatalog);
-  }
-
   /** Start (or resume) downloading what `query` names; progress and the end come as events. */
   async download(query: string): Promise<DownloadStart> {
-    const { catalog } = this.attached();
-    const file = resolveFile(catalog, query);
+    this.refuseClosed();
+    const file = resolveFile(this.catalog, query);
     this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
     try {
@@ -133,6 +130,36 @@ export class TransferService extends EventEmitter<TransferEvents> {
     }
   }
 
+  /**
+   * Push hook (src/push/): a download of `manifest` fed by the chunks `origin` pushes. The origin is not
+   * asked for chunks until release(); the rest comes from the other holders by the normal pull.
+   */
+  async pushed(manifest: Manifest, origin: { peer: PeerId; name: string }): Promise<PushedDownload> {
+    const id = manifest.id;
+    if (!this.downloads.has(id)) {
+      if (this.starting.has(id)) throw new LanmeshError('BAD_COMMAND', `${manifest.name} is being started already`);
+      this.starting.add(id);
+      try {
+        await this.begin(manifest, 'push', origin.name, origin.peer);
+      } finally {
+        this.starting.delete(id);
+      }
+    } else {
+      this.pushOrigins.set(id, origin.peer);
+      this.onCatalog();
+    }
+    const d = this.downloads.get(id)!;
+    return {
+      write: (index, data) => d.pushed(origin.peer, origin.name, index, data),
+      have: () => d.have(),
+      release: () => {
+        if (this.pushOrigins.get(id) !== origin.peer) return;
+        this.pushOrigins.delete(id);
+        this.onCatalog();
+      },
+    };
+  }
+
   /** BAD_COMMAND when `id` is here already or downloading (also checked again after every await of a start). */
   private refuseTwice(id: FileId, name: string, local = false): void {
     if (local || this.init.store.byId(id)) throw new LanmeshError('BAD_COMMAND', `${name} is already here (id ${id.slice(0, 12)})`);
@@ -141,8 +168,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   where(query: string): WhereReport {
-    const { catalog, lookup } = this.attached();
-    return whereIs(resolveFile(catalog, query), lookup);
+    this.refuseClosed();
+    return whereIs(resolveFile(this.catalog, query), this.lookup);
   }
 
   share(path: string, cwd?: string): Promise<{ file: LocalFile; copied: boolean }> {
@@ -165,7 +192,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   /**
    * Stops a download for good, running or only left on disk: its partial data is deleted, so it never
-   * resumes. A running one ends with download:failed ('cancelled'), so front ends drop its bar.
+   * resumes. A running one ends with a `failed` download event ('cancelled'), so front ends drop its bar.
    */
   async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
     const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
@@ -180,7 +207,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       await pick.d.close();
     }
     await PartialDownload.remove(this.init.store.dir, pick.id);
-    if (pick.d) this.emit('download:failed', { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true });
+    if (pick.d) this.emit('download', { type: 'failed', failure: { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true } });
     return { id: pick.id, name: pick.name, bytesDone, running: pick.d !== undefined };
   }
 
@@ -188,7 +215,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.env?.catalog.off('change', this.onCatalog);
+    this.catalog.off('change', this.onCatalog);
     await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();
@@ -196,19 +223,17 @@ export class TransferService extends EventEmitter<TransferEvents> {
     await this.receiver?.close();
   }
 
-  private attached(): Attachment {
-    if (!this.env || this.closed) throw new LanmeshError('IO', 'transfers are not running');
-    return this.env;
+  private refuseClosed(): void {
+    if (this.closed) throw new LanmeshError('IO', 'transfers are not running');
   }
 
   /**
-   * Picks up every partial download on disk (verified chunks are kept; each gets download:start with
+   * Picks up every partial download on disk (verified chunks are kept; each gets a `start` download event with
    * via 'resume'). Called by the front end once it listens to the events. Idempotent.
    */
   async resumePartials(): Promise<void> {
     // A peer told to leave right after it started (a script's quick exit) has nothing to resume.
     if (this.closed) return;
-    this.attached();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
       const id = info.manifest.id;
@@ -230,7 +255,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   /** The caller holds `starting` for this id; whatever finished or started meanwhile is checked again here. */
-  private async begin(manifest: Manifest, via: DownloadStart['via']): Promise<DownloadStart> {
+  private async begin(manifest: Manifest, via: DownloadStart['via'], pushedBy?: string, origin?: PeerId): Promise<DownloadStart> {
     const { store } = this.init;
     const receiverPort = this.receiver?.port;
     if (receiverPort === undefined) throw new LanmeshError('IO', 'the receiver port is not bound');
@@ -245,7 +270,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       throw e;
     }
     // The manifest is verified against the id: catalog entries that disagree with it stop counting.
-    this.env?.catalog.confirm(manifest.id, manifest);
+    this.catalog.confirm(manifest.id, manifest);
     const d = new Download({
       partial: pd,
       downloadsDir: join(store.dir, 'downloads'),
@@ -258,14 +283,15 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onStored: () => this.source.progressed(),
     });
     this.downloads.set(d.id, d);
+    if (origin) this.pushOrigins.set(d.id, origin);
     this.source.addPartial(pd);
     const name = manifest.name;
-    d.on('progress', (p) => this.emit('download:progress', p));
-    d.on('state', (_s: DownloadState, p) => this.emit('download:state', p));
-    d.on('dropped', (x) => this.emit('download:dropped', x));
+    d.on('progress', (progress) => this.emit('download', { type: 'progress', progress }));
+    d.on('state', (_s, progress) => this.emit('download', { type: 'state', progress }));
+    d.on('dropped', (dropped) => this.emit('download', { type: 'dropped', dropped }));
     d.on('failed', (err) => {
       this.forget(d);
-      this.emit('download:failed', { id: d.id, name, error: describeError(err) });
+      this.emit('download', { type: 'failed', failure: { id: d.id, name, error: describeError(err) } });
     });
     d.on('done', (summary) => void this.completed(d, summary));
     const holders = this.holders(this.meshFile(d.id), manifest);
@@ -277,8 +303,9 @@ export class TransferService extends EventEmitter<TransferEvents> {
       kept: pd.have().count(),
       holders: holders.length,
       via,
+      ...(pushedBy !== undefined && { pushedBy }),
     };
-    this.emit('download:start', start);
+    this.emit('download', { type: 'start', start });
     d.setHolders(holders);
     return start;
   }
@@ -291,21 +318,25 @@ export class TransferService extends EventEmitter<TransferEvents> {
     }
     // Only now: until the store holds the file, `download` again must see it as still running.
     this.forget(d);
-    this.emit('download:done', summary);
+    this.emit('download', { type: 'done', summary });
   }
 
   private forget(d: Download): void {
-    if (this.downloads.get(d.id) === d) this.downloads.delete(d.id);
+    if (this.downloads.get(d.id) === d) {
+      this.downloads.delete(d.id);
+      this.pushOrigins.delete(d.id);
+    }
     this.source.removePartial(d.id);
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
-    return this.env ? remoteHolders(file, this.init.peerId, this.env.lookup, this.init.onWarning, manifest) : [];
+    const origin = file && this.pushOrigins.get(file.id);
+    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
   }
 
   /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
-    if (this.downloads.size === 0 || !this.env || this.closed) return;
+    if (this.downloads.size === 0 || this.closed) return;
     for (const d of this.downloads.values()) {
       try {
         d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
@@ -316,6 +347,6 @@ export class TransferService extends EventEmitter<TransferEvents> {
   };
 
   private meshFile(id: FileId): MeshFile | undefined {
-    return this.env?.catalog.file(id);
+    return this.catalog.file(id);
   }
 }

@@ -11,10 +11,11 @@ import { complete } from './complete.js';
 import { Header, headerRows } from './Header.js';
 import { PeerList } from './PeerList.js';
 import { Transfers, transfersRows } from './Transfers.js';
+import { Pushes, pushesRows } from './Pushes.js';
 import { Prompt } from './Prompt.js';
 import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
 import { describeError } from '../errors.js';
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from '../session/text.js';
 import { bar } from './format-transfer.js';
 
 export interface AppProps {
@@ -159,8 +160,11 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
 
   const head = headerRows(state.self, state.peers.length, width, state.index);
   const downloadRows = transfersRows(state.downloads, width);
+  const pushRows = pushesRows(state.pushes ?? []);
   const avail = rows === undefined ? Infinity : rows - 1 - head - PROMPT_ROWS;
-  const space = budget(avail, Math.max(1, state.peers.length), downloadRows);
+  // Downloads and pushes share the progress rows; downloads first.
+  const space = budget(avail, Math.max(1, state.peers.length), downloadRows + pushRows);
+  const downloadSpace = Math.min(downloadRows, space.downloads);
 
   return (
     <>
@@ -176,7 +180,8 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
           discovering={state.discovering}
           indexMode={state.index !== undefined}
         />
-        <Transfers downloads={state.downloads} width={width} maxRows={space.downloads} />
+        <Transfers downloads={state.downloads} width={width} maxRows={downloadSpace} />
+        <Pushes pushes={state.pushes ?? []} width={width} maxRows={space.downloads - downloadSpace} />
         <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint ?? runningHint(pending)} status={status} />
       </Box>
     </>

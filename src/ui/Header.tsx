@@ -3,7 +3,7 @@
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { IndexView, SelfView } from './use-peer-state.js';
-import { plural } from '../cli/format.js';
+import { plural } from '../session/text.js';
 
 export interface HeaderProps {
   self: SelfView;

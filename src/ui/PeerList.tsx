@@ -2,7 +2,7 @@
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { PeerView } from '../peer.js';
-import { plural } from '../cli/format.js';
+import { plural } from '../session/text.js';
 import { fit } from './format-transfer.js';
 
 export interface PeerListProps {

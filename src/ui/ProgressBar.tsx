@@ -3,7 +3,7 @@
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { DownloadView } from './use-peer-state.js';
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from '../session/text.js';
 import { bar, etaSeconds, fit, formatEta, formatRate, fraction, percent } from './format-transfer.js';
 
 export interface ProgressBarProps {

@@ -1,7 +1,6 @@
 // Running downloads as the UI shows them, fed by the session's structured download updates
-// (src/cli/session-events.ts, which also words their notices). A finished download leaves the list.
-import type { DownloadProgress } from '../transfer/transfer-service.js';
-import type { DownloadUpdate } from '../cli/session-events.js';
+// (src/session/events.ts, which also words their notices). A finished download leaves the list.
+import type { DownloadEvent, DownloadProgress } from '../transfer/transfer-service.js';
 import type { DownloadPhase, DownloadView } from './use-peer-state.js';
 
 const PHASE: Record<DownloadProgress['state'], DownloadPhase | undefined> = {
@@ -47,7 +46,7 @@ export class DownloadTracker {
   }
 
   /** Applies one update; false when it changed nothing the UI shows. */
-  apply(u: DownloadUpdate): boolean {
+  apply(u: DownloadEvent): boolean {
     switch (u.type) {
       case 'start': {
         const s = u.start;
@@ -65,14 +64,19 @@ export class DownloadTracker {
         });
         return true;
       }
-      case 'progress': {
+      case 'progress':
+      case 'state': {
         const p = u.progress;
         if (PHASE[p.state] === undefined) return false;
         this.views.set(p.id, view(p, this.views.get(p.id)));
         return true;
       }
-      case 'end':
-        return this.views.delete(u.id);
+      case 'done':
+        return this.views.delete(u.summary.id);
+      case 'failed':
+        return this.views.delete(u.failure.id);
+      case 'dropped':
+        return false;
     }
   }
 

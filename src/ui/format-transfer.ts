@@ -1,5 +1,5 @@
 // Pure text for progress: bars, percentages, rates and ETAs, sized to a given width.
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from '../session/text.js';
 
 export function formatRate(bytesPerSec: number): string {
   return bytesPerSec > 0 ? `${formatBytes(Math.round(bytesPerSec))}/s` : '–/s';

@@ -2,10 +2,11 @@
 // resumes partial downloads), keeps one snapshot (rebuilt lazily after a change) and runs commands
 // through the shared command layer. Owns no sockets.
 import type { Peer } from '../peer.js';
-import { COMMANDS, execute, type Command, type CommandOutput } from '../cli/commands.js';
-import { attachSession } from '../cli/session-events.js';
+import { COMMANDS, execute, type Command, type CommandOutput } from '../session/commands.js';
+import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
-import type { IndexView, Notice, PeerFacade, PeerState } from './use-peer-state.js';
+import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
+import { formatPushRow } from '../session/push-format.js';
 import { DownloadTracker } from './download-tracker.js';
 
 export interface PeerFacadeInit {
@@ -43,6 +44,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     for (const fn of [...listeners]) fn();
   };
   const downloads = new DownloadTracker();
+  const pushes = new Map<string, PushView>();
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
@@ -59,6 +61,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       ...(index ? { index } : {}),
       ...mesh,
       downloads: downloads.list(),
+      ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
       notices,
     };
   };
@@ -70,6 +73,11 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     },
     download(u) {
       if (downloads.apply(u)) changed();
+    },
+    push(u) {
+      if (u.type === 'end') pushes.delete(u.id);
+      else pushes.set(u.id, { key: u.id, title: `push ${u.name} → ${u.rows.length} recipient${u.rows.length === 1 ? '' : 's'}`, rows: u.rows.map(formatPushRow) });
+      changed();
     },
     mesh() {
       mesh = undefined;
@@ -96,6 +104,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       closed = true;
       session.close();
       downloads.clear();
+      pushes.clear();
       listeners.clear();
     },
   };

@@ -2,7 +2,7 @@
 // that re-renders on its changes at most once per throttle window, so ten events a second never flicker.
 import { useEffect, useState } from 'react';
 import type { PeerView } from '../peer.js';
-import type { CommandOutput } from '../cli/commands.js';
+import type { CommandOutput } from '../session/commands.js';
 import type { PortSet } from '../types.js';
 
 export interface SelfView {
@@ -31,6 +31,13 @@ export interface DownloadView {
   phase: DownloadPhase;
   /** A word on what it is doing besides fetching (connecting, verifying). */
   note?: string;
+}
+
+/** A push this peer originates: its title and one text row per recipient (worded by cli/push-format.ts). */
+export interface PushView {
+  key: string;
+  title: string;
+  rows: readonly string[];
 }
 
 export interface Notice {
@@ -62,6 +69,8 @@ export interface PeerState {
   fileNames: readonly string[];
   /** Downloads still running or waiting; finished ones leave (their summary becomes a notice). */
   downloads: readonly DownloadView[];
+  /** Pushes this peer runs (absent: none). */
+  pushes?: readonly PushView[];
   /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }

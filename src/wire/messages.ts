@@ -1,11 +1,18 @@
 // Control messages (docs/PROTOCOL.md "Requests and responses"): their types, their limits, and a
 // strict parser that turns untrusted JSON into fresh objects holding only the known, checked fields.
 import { LanmeshError } from '../errors.js';
-import { FILE_ID_RE, PEER_ID_RE } from '../types.js';
+import { PEER_ID_RE } from '../types.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
-import { MAX_CHUNK_DATA } from './frame.js';
 import { checkJsonShape } from './json-shape.js';
+import { BASE64_RE, MAX_FILE_CHUNKS, TOKEN_RE, fileId, fileShape, manifest } from './shapes.js';
+import { validatePush, type PushAnswer, type PushMessage, type PushOffer } from './push-messages.js';
+
+export { MAX_CHUNK_SIZE, MAX_FILE_CHUNKS, MAX_NAME_LENGTH, TOKEN_RE } from './shapes.js';
+export type * from './push-messages.js';
+import { validateHelloGet, validateHelloOk, type HelloGet, type HelloMsg } from './hello.js';
+
+export type { HelloGet, HelloMsg, HelloPeer, HelloSelf } from './hello.js';
 
 /** Files in one catalog message (a page: the sender cuts pages well under MAX_CONTROL). */
 export const MAX_CATALOG_FILES = 100_000;
@@ -13,19 +20,9 @@ export const MAX_CATALOG_FILES = 100_000;
 export const MAX_PEER_FILES = 200_000;
 /** Chunk indexes in one chunks.get. */
 export const MAX_CHUNKS_PER_REQUEST = 4096;
-/** Chunks per file: 120k hashes (67 bytes of JSON each) keep a manifest under MAX_CONTROL. */
-export const MAX_FILE_CHUNKS = 120_000;
-/** Largest chunkSize: one chunk must fit in one chunk frame. */
-export const MAX_CHUNK_SIZE = Math.min(16 * 1024 * 1024, MAX_CHUNK_DATA);
-export const MAX_NAME_LENGTH = 1024;
 export const MAX_ERROR_TEXT = 4096;
-/** Peers in one (provisional) distribution plan. */
-export const MAX_PLAN_PEERS = 1024;
-export const TOKEN_RE = /^[0-9a-f]{32}$/;
 /** Catalog revision, as announced in mDNS TXT (`rev=`, at most 15 decimal digits). */
 export const MAX_REV = 999_999_999_999_999;
-const HASH_RE = /^[0-9a-f]{64}$/;
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_RID = Number.MAX_SAFE_INTEGER;
 
 export const WIRE_ERROR_CODES = ['NOT_FOUND', 'BAD_MESSAGE', 'UNSUPPORTED', 'BUSY', 'INTERNAL'] as const;
@@ -48,33 +45,26 @@ export interface DataHello { t: 'data.hello'; peer: PeerId; id?: FileId }
 export interface ChunkMissing { t: 'chunk.missing'; token: string; index: number }
 /** Requester → seeder (sender port): do not send these chunks of request `token` after all. */
 export interface ChunksCancel { t: 'chunks.cancel'; token: string; chunks: number[] }
-/** Provisional (distribution): the origin offers a file to a distributee port. */
-export interface PushOffer { t: 'push.offer'; rid: number; manifest: Manifest; from: PeerId }
-export interface PushOk { t: 'push.ok'; rid: number }
-/** Provisional: a recipient asks the origin's distributor who gets which chunks. */
-export interface PlanGet { t: 'plan.get'; rid: number; id: FileId }
-export interface PlanShare { peer: PeerId; chunks: number[] }
-export interface PlanMsg { t: 'plan'; rid: number; id: FileId; shares: PlanShare[] }
 
 /** Each request type with the response that answers it (or an ErrorMsg). */
 export interface Exchanges {
   'catalog.get': { request: CatalogGet; response: CatalogMsg };
   'manifest.get': { request: ManifestGet; response: ManifestMsg };
   'chunks.get': { request: ChunksGet; response: ChunksOk };
-  'push.offer': { request: PushOffer; response: PushOk };
-  'plan.get': { request: PlanGet; response: PlanMsg };
+  'push.offer': { request: PushOffer; response: PushAnswer };
+  hello: { request: HelloGet; response: HelloMsg };
 }
 export type RequestType = keyof Exchanges;
 export type RequestMessage = Exchanges[RequestType]['request'];
 export type ResponseMessage = Exchanges[RequestType]['response'];
-export type ControlMessage = RequestMessage | ResponseMessage | ErrorMsg | DataHello | ChunkMissing | ChunksCancel;
+export type ControlMessage = RequestMessage | ResponseMessage | ErrorMsg | DataHello | ChunkMissing | ChunksCancel | PushMessage;
 
 export const RESPONSE_TYPE: { readonly [K in RequestType]: Exchanges[K]['response']['t'] } = {
   'catalog.get': 'catalog',
   'manifest.get': 'manifest',
   'chunks.get': 'chunks.ok',
-  'push.offer': 'push.ok',
-  'plan.get': 'plan',
+  'push.offer': 'push.answer',
+  hello: 'hello.ok',
 };
 
 export function isRequest(m: ControlMessage): m is RequestMessage {
@@ -140,7 +130,6 @@ export function validateControl(value: unknown): ControlMessage {
         port: m.int('port', 1, 65535),
       };
     case 'chunks.ok':
-    case 'push.ok':
       return { t, rid: rid() };
     case 'data.hello': {
       const out: DataHello = { t, peer: m.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId };
@@ -155,35 +144,16 @@ export function validateControl(value: unknown): ControlMessage {
         token: m.str('token', { max: 32, re: TOKEN_RE }),
         chunks: m.intList('chunks', MAX_CHUNKS_PER_REQUEST, 0, MAX_FILE_CHUNKS - 1),
       };
-    case 'push.offer':
-      return { t, rid: rid(), manifest: manifest(m.sub('manifest')), from: m.str('from', { max: 16, re: PEER_ID_RE }) as PeerId };
-    case 'plan.get':
-      return { t, rid: rid(), id: fileId(m, 'id') };
-    case 'plan': {
-      const shares = m.array('shares', MAX_PLAN_PEERS).map((v, i) => {
-        const s = Fields.of(v, `${t}.shares[${i}]`);
-        return { peer: s.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId, chunks: s.intList('chunks', MAX_FILE_CHUNKS, 0, MAX_FILE_CHUNKS - 1) };
-      });
-      return { t, rid: rid(), id: fileId(m, 'id'), shares };
-    }
-    default:
+    case 'hello':
+      return validateHelloGet(m, rid());
+    case 'hello.ok':
+      return validateHelloOk(m, rid());
+    default: {
+      const push = validatePush(t, m, rid);
+      if (push) return push;
       throw new LanmeshError('BAD_MESSAGE', `unknown message type ${JSON.stringify(t)}`);
+    }
   }
-}
-
-function fileId(f: Fields, key: string): FileId {
-  return f.str(key, { max: 64, re: FILE_ID_RE }) as FileId;
-}
-
-/** name, size and chunkSize, checked together: the file must fit in MAX_FILE_CHUNKS chunks. */
-function fileShape(f: Fields): { name: string; size: number; chunkSize: number; chunks: number } {
-  const name = f.str('name', { min: 1, max: MAX_NAME_LENGTH });
-  if (name.includes('\u0000')) f.fail('name', 'contains NUL');
-  const size = f.int('size', 0, Number.MAX_SAFE_INTEGER);
-  const chunkSize = f.int('chunkSize', 1, MAX_CHUNK_SIZE);
-  const chunks = Math.ceil(size / chunkSize);
-  if (chunks > MAX_FILE_CHUNKS) f.fail('size', `${size} bytes in chunks of ${chunkSize} is more than ${MAX_FILE_CHUNKS} chunks`);
-  return { name, size, chunkSize, chunks };
 }
 
 function catalogEntry(f: Fields): CatalogEntry {
@@ -197,15 +167,4 @@ function catalogEntry(f: Fields): CatalogEntry {
     entry.have = have;
   }
   return entry;
-}
-
-function manifest(f: Fields): Manifest {
-  const { name, size, chunkSize, chunks } = fileShape(f);
-  const list = f.array('hashes', MAX_FILE_CHUNKS);
-  if (list.length !== chunks) f.fail('hashes', `has ${list.length} entries, expected ${chunks} for ${size} bytes`);
-  const hashes = list.map((h, i) => {
-    if (typeof h !== 'string' || !HASH_RE.test(h)) f.fail(`hashes[${i}]`, 'expected 64 lowercase hex digits');
-    return h;
-  });
-  return { id: fileId(f, 'id'), name, size, chunkSize, hashes };
 }

@@ -59,6 +59,7 @@ test('--help or -h after any command, and `help [command]`, print that help and 
       [['download', 'big.bin', '--help'], /\$ lanmesh download <name/],
       [['download', 'big.bin', '--out', tmp.path, '--json', '--help'], /\$ lanmesh download <name/],
       [['index-server', '--help'], /\$ lanmesh index-server/],
+      [['distribute', 'big.bin', '--to', 'peer2', '--help'], /\$ lanmesh distribute <path/],
       [['help'], /\$ lanmesh \[-t <port>\]/],
       [['help', 'download'], /\$ lanmesh download <name/],
     ];

@@ -113,18 +113,18 @@ if (!skipUnlessIsolated('discovery-mdns')) {
     }
   }));
 
-  test('wire: default TTL 9 s, RFC 6763 records, answers PTR and meta queries, goodbye TTL 0', withTimeout(10_000, async () => {
+  test('wire: default TTLs 4500 s (A 120 s), RFC 6763 records, answers PTR and meta queries, goodbye TTL 0', withTimeout(10_000, async () => {
     const l = await rawListener();
     const d = make('wire', 9000);
     try {
-      assert.is(d.ttlSec, 9);
-      assert.is(d.announceIntervalMs, 3000);
+      assert.is(d.ttlSec, 4500);
+      assert.is(d.announceIntervalMs, undefined);
       await d.start();
       const instance = instanceName(d.info);
       const mine = (p: Packet) => records(p).some((r) => r.type === 'TXT' && r.name === instance);
       const ann = await waitFor(() => l.responses.find(mine), { timeoutMs: 1000, what: 'announcement' });
       const rs = records(ann);
-      assert.ok(rs.every((r) => r.ttl === 9));
+      assert.ok(rs.every((r) => r.ttl === (r.type === 'A' ? 120 : 4500)), JSON.stringify(rs.map((r) => [r.type, r.ttl])));
       const srv = rs.find((r) => r.type === 'SRV')!;
       assert.equal(srv.data, { priority: 0, weight: 0, port: 9001, target: `lanmesh-${d.info.id}.local` });
       assert.ok(srv.flush);

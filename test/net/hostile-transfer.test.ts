@@ -14,7 +14,7 @@ import { FRAME_CHUNK, FRAME_CONTROL, MAX_FRAME, encodeControl } from '../../src/
 import type { ControlMessage } from '../../src/wire/messages.js';
 import { asFileId, asPeerId, type FileId, type Manifest, type PeerId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
-import { CS, HOST, sha, makeNode, wire, done, withNodes, type Node } from '../support/transfer-nodes.js';
+import { CS, HOST, sha, makeNode, wire, done, withNodes, type Node, reachOf } from '../support/transfer-nodes.js';
 import { readFile } from 'node:fs/promises';
 
 const ATTACKER = '127.0.0.2';
@@ -302,15 +302,8 @@ test('9: an asked holder opening 24 data connections with unfinished 16 MiB fram
       const entries = b.transfer.source.entries();
       a.catalog.setRemote(b.id, 'b', entries);
       a.catalog.setRemote(evilId, 'evil', entries);
-      a.transfer.attach({
-        catalog: a.catalog,
-        lookup: (pid) =>
-          pid === evilId
-            ? { name: 'evil', address: HOST, ports: { receiver: 1, sender: evil.port, distributor: 1, distributee: 1 } }
-            : pid === b.id
-              ? { name: 'b', address: HOST, ports: { receiver: b.receiverPort, sender: b.sender.port, distributor: 1, distributee: 1 } }
-              : undefined,
-      });
+      a.catalog.locate(evilId, { name: 'evil', address: HOST, ports: { receiver: 1, sender: evil.port, distributor: 1, distributee: 1 } });
+      a.catalog.locate(b.id, reachOf(b));
       const base = process.memoryUsage();
       const finished = done(a);
       await a.transfer.download('f.bin');

@@ -96,7 +96,7 @@ if (skip) {
       const pj = json(peers);
       assert.equal(pj.self.ports, { receiver: 9101, sender: 9102, distributor: 9103, distributee: 9104 });
       assert.is(pj.peers.length, 1);
-      assert.equal(pj.peers[0], { id: seeder.info.peerId, name: 'seeder', address: h1.address, ports: { receiver: 9001, sender: 9002, distributor: 9003, distributee: 9004 }, files: 2 });
+      assert.equal(pj.peers[0], { id: seeder.info.peerId, name: 'seeder', address: h1.address, ports: { receiver: 9001, sender: 9002, distributor: 9003, distributee: 9004 }, files: 2, static: false });
 
       const where = await oneShot(h2, ['where', 'notes.txt', '--json', '--wait', '0.5']);
       assert.is(where.code, 0, where.stderr);

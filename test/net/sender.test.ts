@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { SenderPort, type CatalogSource } from '../../src/transfer/sender.js';
-import { StubPort } from '../../src/transfer/stub-port.js';
+import { DistributorPort } from '../../src/push/distributor.js';
 import { encodeControl, FrameDecoder } from '../../src/wire/frame.js';
 import { asFileId, asPeerId, type CatalogEntry } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
@@ -66,8 +66,8 @@ test('pipelined requests are answered in order, and not buffered without bound',
   }
 }));
 
-test('a stub port answers once with UNSUPPORTED and ends the connection, however much is sent', withTimeout(15_000, async () => {
-  const stub = await StubPort.start(0, '127.0.0.1', 'distributor');
+test('the distributor port answers a non-report once with UNSUPPORTED and ends the connection, however much is sent', withTimeout(15_000, async () => {
+  const stub = await DistributorPort.start(0, '127.0.0.1', () => undefined, () => undefined);
   const sock = connect(stub.port, '127.0.0.1');
   try {
     await new Promise<void>((r) => sock.once('connect', () => r()));
@@ -86,7 +86,7 @@ test('a stub port answers once with UNSUPPORTED and ends the connection, however
       if (!sock.write(batch)) await Promise.race([new Promise((r) => sock.once('drain', r)), ended]);
     }
     await ended;
-    assert.equal(frames, [{ t: 'error', rid: 1, code: 'UNSUPPORTED', message: "the distributor port does not support 'catalog.get' yet" }]);
+    assert.equal(frames, [{ t: 'error', rid: 1, code: 'UNSUPPORTED', message: "the distributor port takes push.report, not 'catalog.get'" }]);
   } finally {
     sock.destroy();
     await stub.close();

@@ -49,13 +49,13 @@ export async function withDownloadMesh(
   hosts: number,
   prepare: (i: number, dir: string) => Promise<void>,
   fn: (m: DownloadMesh) => Promise<void>,
-  { peers: peerCount = hosts }: { peers?: number } = {},
+  { peers: peerCount = hosts, args }: { peers?: number; args?: (i: number) => string[] } = {},
 ): Promise<void> {
   const tmp = await makeTmpDir();
   const lan = await createLan(hosts);
   const peers: PeerProcess[] = [];
   const dirs = lan.hosts.slice(0, peerCount).map((_, i) => join(tmp.path, `peer${i + 1}`));
-  const start = (i: number) => startPeer({ host: lan.hosts[i]!, dir: dirs[i]!, port: PORT, name: `peer${i + 1}` });
+  const start = (i: number) => startPeer({ host: lan.hosts[i]!, dir: dirs[i]!, port: PORT, name: `peer${i + 1}`, args: args?.(i) });
   try {
     for (const [i, dir] of dirs.entries()) {
       await mkdir(join(dir, 'shared'), { recursive: true });

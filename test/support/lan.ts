@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-/** Namespaces made by createLan: lm<creator pid>x<tag>h<n> and lm<creator pid>x<tag>sw. */
-const NETNS_RE = /^lm(\d+)x[0-9a-z]+(?:h\d+|sw)$/;
+/** Namespaces made here: lm<creator pid>x<tag>h<n>, …sw, …sw2 (second subnet) and …rt (its router). */
+const NETNS_RE = /^lm(\d+)x[0-9a-z]+(?:h\d+|sw\d*|rt)$/;
 const BRIDGE = 'br0';
 
 export interface LanHost {
@@ -102,6 +102,41 @@ function parseSubnet(subnet: string): string {
   return `${m[1]}.${m[2]}.${m[3]}`;
 }
 
+/** A host on a bridge: veth pair (both ends made in the switch namespace, so nothing ever appears in
+ *  the caller's), its address, and a default route on the LAN so multicast has a way out. */
+async function joinHost(switchNetns: string, port: string, h: LanHost): Promise<void> {
+  await sh('ip', ['-n', switchNetns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', h.iface, 'netns', h.netns]);
+  await sh('ip', ['-n', switchNetns, 'link', 'set', port, 'master', BRIDGE, 'up']);
+  await sh('ip', ['-n', h.netns, 'link', 'set', 'lo', 'up']);
+  await sh('ip', ['-n', h.netns, 'addr', 'add', `${h.address}/24`, 'dev', h.iface]);
+  await sh('ip', ['-n', h.netns, 'link', 'set', h.iface, 'multicast', 'on', 'up']);
+  await sh('ip', ['-n', h.netns, 'route', 'add', 'default', 'dev', h.iface]);
+}
+
+/** An idempotent close() deleting `made` in reverse: hosts first (each takes its veth pair with it),
+ *  then the switches with their bridges. */
+function namespaceRemover(made: string[]): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      const errors: string[] = [];
+      for (const ns of [...made].reverse()) {
+        await sh('ip', ['netns', 'del', ns]).catch((e: Error) => {
+          if (!/No such file/.test(e.message)) errors.push(e.message);
+        });
+      }
+      if (errors.length) throw new Error(`lan: close left something behind: ${errors.join('; ')}`);
+    })();
+    return closing;
+  };
+}
+
+async function addBridge(netns: string): Promise<void> {
+  // No IGMP snooping: without a querier it could stop multicast between hosts.
+  await sh('ip', ['-n', netns, 'link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'mcast_snooping', '0']);
+  await sh('ip', ['-n', netns, 'link', 'set', BRIDGE, 'up']);
+}
+
 export async function createLan(hostCount: number, opts: LanInit = {}): Promise<Lan> {
   if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 250) {
     throw new Error(`lan: hostCount must be 1..250, got ${hostCount}`);
@@ -126,38 +161,16 @@ export async function createLan(hostCount: number, opts: LanInit = {}): Promise<
   }));
 
   const made: string[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      const errors: string[] = [];
-      // Hosts first: deleting a host namespace destroys its veth pair, then the bridge goes with the switch.
-      for (const ns of [...made].reverse()) {
-        await sh('ip', ['netns', 'del', ns]).catch((e: Error) => {
-          if (!/No such file/.test(e.message)) errors.push(e.message);
-        });
-      }
-      if (errors.length) throw new Error(`lan: close left something behind: ${errors.join('; ')}`);
-    })();
-    return closing;
-  };
+  const close = namespaceRemover(made);
 
   try {
     await sh('ip', ['netns', 'add', switchNetns]);
     made.push(switchNetns);
-    // No IGMP snooping: without a querier it could stop multicast between hosts.
-    await sh('ip', ['-n', switchNetns, 'link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'mcast_snooping', '0']);
-    await sh('ip', ['-n', switchNetns, 'link', 'set', BRIDGE, 'up']);
+    await addBridge(switchNetns);
     for (const [i, h] of hosts.entries()) {
-      const port = `lmp${i + 1}`;
       await sh('ip', ['netns', 'add', h.netns]);
       made.push(h.netns);
-      // Both ends are created in the switch namespace: nothing ever appears in the caller's namespace.
-      await sh('ip', ['-n', switchNetns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', h.iface, 'netns', h.netns]);
-      await sh('ip', ['-n', switchNetns, 'link', 'set', port, 'master', BRIDGE, 'up']);
-      await sh('ip', ['-n', h.netns, 'link', 'set', 'lo', 'up']);
-      await sh('ip', ['-n', h.netns, 'addr', 'add', `${h.address}/24`, 'dev', h.iface]);
-      await sh('ip', ['-n', h.netns, 'link', 'set', h.iface, 'multicast', 'on', 'up']);
-      await sh('ip', ['-n', h.netns, 'route', 'add', 'default', 'dev', h.iface]);
+      await joinHost(switchNetns, `lmp${i + 1}`, h);
     }
   } catch (err) {
     await close().catch(() => undefined);
@@ -185,4 +198,72 @@ export async function createLan(hostCount: number, opts: LanInit = {}): Promise<
   };
 
   return { prefix, switchNetns, hosts, setLinkRate, close };
+}
+
+export interface RoutedLan {
+  prefix: string;
+  /** Every host, subnet A's first: hosts[i].subnet says which. */
+  hosts: Array<LanHost & { subnet: 0 | 1 }>;
+  /** The router's namespace (forwards unicast between the subnets; multicast stays on each). */
+  routerNetns: string;
+  /** Deletes every namespace it made. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Two LANs joined by a router (issue 9's "two subnets"): subnet A 10.77.0.0/24 with `a` hosts, subnet
+ * B 10.77.1.0/24 with `b` hosts, the router at .254 on both. Hosts route the other subnet through
+ * the router; mDNS (multicast) is not routed, so each side sees only its own by mDNS.
+ */
+export async function createRoutedLan(a: number, b: number, opts: { subnets?: [string, string] } = {}): Promise<RoutedLan> {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1 || a + b > 250) {
+    throw new Error(`lan: host counts must be ≥ 1 each and ≤ 250 together, got ${a} and ${b}`);
+  }
+  const reason = lanUnavailableReason();
+  if (reason) throw new Error(`lan: ${reason}`);
+  const nets = (opts.subnets ?? ['10.77.0', '10.77.1']).map(parseSubnet) as [string, string];
+  await removeStaleNamespaces();
+  const existing = new Set(await listNetns());
+  let prefix = `lm${process.pid}x${randomBytes(3).toString('hex')}`;
+  while (existing.has(`${prefix}sw`)) prefix = `lm${process.pid}x${randomBytes(3).toString('hex')}`;
+  const switches = [`${prefix}sw`, `${prefix}sw2`] as const;
+  const routerNetns = `${prefix}rt`;
+  const hosts = Array.from({ length: a + b }, (_, i) => {
+    const subnet = (i < a ? 0 : 1) as 0 | 1;
+    const n = subnet === 0 ? i + 1 : i - a + 1;
+    return { name: `h${i + 1}`, netns: `${prefix}h${i + 1}`, address: `${nets[subnet]}.${n}`, iface: `lmv${i + 1}`, subnet };
+  });
+
+  const made: string[] = [];
+  const close = namespaceRemover(made);
+
+  try {
+    for (const sw of switches) {
+      await sh('ip', ['netns', 'add', sw]);
+      made.push(sw);
+      await addBridge(sw);
+    }
+    await sh('ip', ['netns', 'add', routerNetns]);
+    made.push(routerNetns);
+    await sh('ip', ['-n', routerNetns, 'link', 'set', 'lo', 'up']);
+    for (const [i, sw] of switches.entries()) {
+      const side = `lmr${i + 1}`;
+      await sh('ip', ['-n', sw, 'link', 'add', 'lmrp', 'type', 'veth', 'peer', 'name', side, 'netns', routerNetns]);
+      await sh('ip', ['-n', sw, 'link', 'set', 'lmrp', 'master', BRIDGE, 'up']);
+      await sh('ip', ['-n', routerNetns, 'addr', 'add', `${nets[i]}.254/24`, 'dev', side]);
+      await sh('ip', ['-n', routerNetns, 'link', 'set', side, 'up']);
+    }
+    await sh('ip', ['netns', 'exec', routerNetns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    for (const [i, h] of hosts.entries()) {
+      await sh('ip', ['netns', 'add', h.netns]);
+      made.push(h.netns);
+      await joinHost(switches[h.subnet], `lmp${i + 1}`, h);
+      const other = 1 - h.subnet;
+      await sh('ip', ['-n', h.netns, 'route', 'add', `${nets[other]}.0/24`, 'via', `${nets[h.subnet]}.254`, 'dev', h.iface]);
+    }
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  return { prefix, hosts, routerNetns, close };
 }

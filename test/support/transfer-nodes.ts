@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalStore } from '../../src/store/local-store.js';
-import { Catalog } from '../../src/catalog/catalog.js';
+import { Catalog, type PeerReach } from '../../src/catalog/catalog.js';
 import { SenderPort, type RequestHandler } from '../../src/transfer/sender.js';
-import { TransferService, type DownloadSummary } from '../../src/transfer/transfer-service.js';
+import { TransferService, type DownloadEvent, type DownloadSummary } from '../../src/transfer/transfer-service.js';
 import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
 import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
 import { asPeerId, type PeerId } from '../../src/types.js';
@@ -48,7 +48,8 @@ export async function makeNode(root: string, name: string, opts: NodeOpts = {}):
   const id = asPeerId(randomBytes(8).toString('hex'));
   const warnings: string[] = [];
   const onWarning = (m: string) => warnings.push(m);
-  const transfer = new TransferService({ store, peerId: id, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes, uploadSlots: opts.uploadSlots });
+  const catalog = new Catalog({ id, name });
+  const transfer = new TransferService({ store, peerId: id, catalog, onWarning, window: opts.window, stallMs: opts.stallMs, maxStrikes: opts.maxStrikes, uploadSlots: opts.uploadSlots });
   const receiver = await transfer.listen(0, HOST);
   let handlers: RequestHandler[] = transfer.senderHandlers;
   let extra: UploadManager | undefined;
@@ -58,7 +59,6 @@ export async function makeNode(root: string, name: string, opts: NodeOpts = {}):
     handlers = [chunkRequestHandler(extra, source)];
   }
   const sender = await SenderPort.start({ port: 0, host: HOST, source: transfer.source, handlers, onWarning });
-  const catalog = new Catalog({ id, name });
   return {
     id, name, dir, store, transfer, sender, receiverPort: receiver.port, catalog, warnings,
     async close() {
@@ -84,22 +84,48 @@ export async function wire(nodes: Node[], quiet: Node[] = []): Promise<void> {
     n.store.on('change', () => publish(n));
     publish(n);
   }
-  const byId = new Map([...nodes, ...quiet].map((n) => [n.id, n]));
-  for (const n of nodes) {
-    await n.transfer.attach({
-      catalog: n.catalog,
-      lookup: (pid) => {
-        const o = byId.get(pid);
-        return o && { name: o.name, address: HOST, ports: { receiver: o.receiverPort, sender: o.sender.port, distributor: 1, distributee: 1 } };
-      },
+  // Where each one answers, as catalog sync would record it.
+  for (const n of nodes) for (const o of [...nodes, ...quiet]) if (o !== n) n.catalog.locate(o.id, reachOf(o));
+}
+
+/** Where a node answers, as catalog sync records it in the catalog (removePeer forgets it). */
+export function reachOf(n: Node): PeerReach {
+  return { name: n.name, address: HOST, ports: { receiver: n.receiverPort, sender: n.sender.port, distributor: 1, distributee: 1 } };
+}
+
+type EventOf<T extends DownloadEvent['type']> = Extract<DownloadEvent, { type: T }>;
+
+/** Calls `fn` for every download event of one type (a test's view of the one `download` union). */
+export function onDownload<T extends DownloadEvent['type']>(t: TransferService, type: T, fn: (e: EventOf<T>) => void): () => void {
+  const listener = (e: DownloadEvent) => {
+    if (e.type === type) fn(e as EventOf<T>);
+  };
+  t.on('download', listener);
+  return () => t.off('download', listener);
+}
+
+/** The next download event of one type. */
+export function nextDownload<T extends DownloadEvent['type']>(t: TransferService, type: T): Promise<EventOf<T>> {
+  return new Promise((resolve) => {
+    const off = onDownload(t, type, (e) => {
+      off();
+      resolve(e);
     });
-  }
+  });
 }
 
 export function done(n: Node): Promise<DownloadSummary> {
   return new Promise((resolve, reject) => {
-    n.transfer.once('download:done', resolve);
-    n.transfer.once('download:failed', (f) => reject(new Error(f.error)));
+    const off = onDownload(n.transfer, 'done', (e) => {
+      off();
+      offFailed();
+      resolve(e.summary);
+    });
+    const offFailed = onDownload(n.transfer, 'failed', (e) => {
+      off();
+      offFailed();
+      reject(new Error(e.failure.error));
+    });
   });
 }
 

@@ -8,7 +8,7 @@ import { App } from '../../src/ui/App.js';
 import { withTimeout } from '../support/with-timeout.js';
 import { FakeFacade, downloadView, peerView } from './support/fake-facade.js';
 import { KEY, frameWhere, frameWith, livePanel } from './support/frames.js';
-import type { CommandOutput } from '../../src/cli/commands.js';
+import type { CommandOutput } from '../../src/session/commands.js';
 
 test('header: name, address, four ports and the peer count; an empty mesh says so', withTimeout(5000, async () => {
   const fake = new FakeFacade();

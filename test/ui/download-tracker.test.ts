@@ -1,4 +1,4 @@
-// Structured download updates (from src/cli/session-events.ts, shapes from src/transfer/download-types.ts)
+// Structured download updates (from src/session/events.ts, shapes from src/transfer/download-types.ts)
 // → the bars the UI shows: a running bar, a waiting one, the holders in use, and gone when it ends.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,7 +11,7 @@ const ID = asFileId('ab'.repeat(32));
 function progress(over: Partial<DownloadProgress>): DownloadProgress {
   return { id: ID, name: 'big.iso', size: 4000, chunks: 4, chunksDone: 0, bytesDone: 0, percent: 0, rate: 0, holders: 0, known: 2, state: 'running', ...over };
 }
-const tick = (over: Partial<DownloadProgress>) => ({ type: 'progress' as const, progress: progress(over), via: 'tick' as const });
+const tick = (over: Partial<DownloadProgress>) => ({ type: 'progress' as const, progress: progress(over) });
 
 test('start, progress, waiting, end: a bar that advances, then leaves', () => {
   const tracker = new DownloadTracker();
@@ -20,13 +20,14 @@ test('start, progress, waiting, end: a bar that advances, then leaves', () => {
   assert.equal(tracker.list()[0], { key: ID, name: 'big.iso', size: 4000, bytes: 1000, rate: 0, holders: 0, known: 2, phase: 'running', note: 'connecting' });
   tracker.apply(tick({ bytesDone: 2000, chunksDone: 2, rate: 500, holders: 2 }));
   assert.equal(tracker.list()[0], { key: ID, name: 'big.iso', size: 4000, bytes: 2000, rate: 500, holders: 2, known: 2, phase: 'running', note: undefined });
-  tracker.apply({ type: 'progress', progress: progress({ bytesDone: 2000, state: 'waiting', holders: 0, known: 0 }), via: 'state' });
+  tracker.apply({ type: 'state', progress: progress({ bytesDone: 2000, state: 'waiting', holders: 0, known: 0 }) });
   assert.is(tracker.list()[0]!.phase, 'waiting');
   assert.is(tracker.list()[0]!.holders, 0);
-  assert.not.ok(tracker.apply({ type: 'progress', progress: progress({ state: 'done' }), via: 'state' }), 'done is not a bar');
-  assert.ok(tracker.apply({ type: 'end', id: ID }));
+  assert.not.ok(tracker.apply({ type: 'state', progress: progress({ state: 'done' }) }), 'done is not a bar');
+  const failed = { type: 'failed' as const, failure: { id: ID, name: 'big.iso', error: 'disk full' } };
+  assert.ok(tracker.apply(failed));
   assert.equal(tracker.list(), []);
-  assert.not.ok(tracker.apply({ type: 'end', id: ID }), 'ending twice changes nothing');
+  assert.not.ok(tracker.apply(failed), 'ending twice changes nothing');
 });
 
 test('between two chunks no holder has a request out: while data arrives the bar does not say 0', () => {

@@ -1,10 +1,10 @@
-// The shared session over a peer's events (src/cli/session-events.ts), which line mode and the UI both
+// The shared session over a peer's events (src/session/events.ts), which line mode and the UI both
 // use: the lines it words, the structured download updates, the resume after listening, and close().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
-import { attachSession, type DownloadUpdate, type SessionLine, type SessionPeer } from '../../src/cli/session-events.js';
-import type { DownloadProgress, DownloadSummary } from '../../src/transfer/transfer-service.js';
+import { attachSession, type SessionLine, type SessionPeer } from '../../src/session/events.js';
+import type { DownloadEvent, DownloadProgress, DownloadSummary } from '../../src/transfer/transfer-service.js';
 import { asFileId, asPeerId } from '../../src/types.js';
 import { withTimeout } from '../support/with-timeout.js';
 
@@ -16,7 +16,7 @@ class PeerEvents extends EventEmitter {
   readonly dir = '/peers/p1';
   found = [remote('early', 5)];
   resumes = 0;
-  /** download:* listeners present when resumeDownloads() was called. */
+  /** 'download' listeners present when resumeDownloads() was called. */
   listeningAtResume = -1;
   resumeResult: Promise<void> = Promise.resolve();
   peers() {
@@ -24,14 +24,14 @@ class PeerEvents extends EventEmitter {
   }
   resumeDownloads(): Promise<void> {
     this.resumes++;
-    this.listeningAtResume = this.listenerCount('download:start');
+    this.listeningAtResume = this.listenerCount('download');
     return this.resumeResult;
   }
 }
 
 function setup(src = new PeerEvents()) {
   const lines: SessionLine[] = [];
-  const updates: DownloadUpdate[] = [];
+  const updates: DownloadEvent[] = [];
   let meshChanges = 0;
   const session = attachSession(src as unknown as SessionPeer, {
     line: (l) => lines.push(l),
@@ -48,7 +48,7 @@ const progress = (over: Partial<DownloadProgress>): DownloadProgress => ({
 test('resumes partial downloads once, after it listens to download events', withTimeout(5000, async () => {
   const { src, session } = setup();
   assert.is(src.resumes, 1);
-  assert.is(src.listeningAtResume, 1, 'download:start was heard before resuming');
+  assert.is(src.listeningAtResume, 1, 'download events were heard before resuming');
   session.close();
   const failing = new PeerEvents();
   failing.resumeResult = Promise.reject(new Error('partial folder unreadable'));
@@ -79,20 +79,21 @@ test('peers, warnings and index notices become lines; the mesh hook hears peers 
 test('download events: structured updates, and lines for resume, waiting, back, dropped, done, failed', () => {
   const { src, session, lines, updates } = setup();
   lines.length = 0;
-  src.emit('download:start', { id: ID, name: 'big.iso', size: 4000, chunks: 4, kept: 2, holders: 0, via: 'resume' });
-  src.emit('download:progress', progress({ rate: 100, holders: 1 }));
-  src.emit('download:state', progress({ state: 'waiting' }));
-  src.emit('download:state', progress({ state: 'waiting' }));
-  src.emit('download:state', progress({ state: 'running' }));
-  src.emit('download:dropped', { id: ID, file: 'big.iso', peer: asPeerId('cd'.repeat(8)), name: 'evil', address: '10.77.0.9', reason: 'sent chunk 3, which failed verification' });
+  const emit = (e: DownloadEvent) => src.emit('download', e);
+  emit({ type: 'start', start: { id: ID, name: 'big.iso', size: 4000, chunks: 4, kept: 2, holders: 0, via: 'resume' } });
+  emit({ type: 'progress', progress: progress({ rate: 100, holders: 1 }) });
+  emit({ type: 'state', progress: progress({ state: 'waiting' }) });
+  emit({ type: 'state', progress: progress({ state: 'waiting' }) });
+  emit({ type: 'state', progress: progress({ state: 'running' }) });
+  emit({ type: 'dropped', dropped: { id: ID, file: 'big.iso', peer: asPeerId('cd'.repeat(8)), name: 'evil', address: '10.77.0.9', reason: 'sent chunk 3, which failed verification' } });
   const summary: DownloadSummary = {
     id: ID, name: 'big.iso', path: '/peers/p1/downloads/big.iso', size: 4000, ms: 2000, rate: 2000,
     shares: [{ peer: asPeerId('ef'.repeat(8)), name: 'peer2', bytes: 2000, chunks: 2 }], kept: 2, fetched: 2, refetched: 0, duplicates: 0, dropped: [],
   };
-  src.emit('download:done', summary);
-  src.emit('download:failed', { id: ID, name: 'other.bin', error: 'disk full' });
-  assert.equal(updates.map((u) => (u.type === 'progress' ? `${u.type}:${u.via}:${u.progress.state}` : u.type)), [
-    'start', 'progress:tick:running', 'progress:state:waiting', 'progress:state:waiting', 'progress:state:running', 'end', 'end',
+  emit({ type: 'done', summary });
+  emit({ type: 'failed', failure: { id: ID, name: 'other.bin', error: 'disk full' } });
+  assert.equal(updates.map((u) => (u.type === 'progress' || u.type === 'state' ? `${u.type}:${u.progress.state}` : u.type)), [
+    'start', 'progress:running', 'state:waiting', 'state:waiting', 'state:running', 'dropped', 'done', 'failed',
   ]);
   assert.equal(lines.map((l) => `${l.level} ${l.text.split(';')[0]}`), [
     'info resuming big.iso (3.9 KiB, 4 chunks): 2/4 chunks already here, no holder reachable yet: waiting for one',
@@ -109,7 +110,7 @@ test('download events: structured updates, and lines for resume, waiting, back, 
 test('close() removes every listener it added, once', () => {
   const { src, session, lines } = setup();
   const before = src.eventNames().length;
-  assert.ok(before >= 10);
+  assert.ok(before >= 6);
   session.close();
   session.close();
   assert.equal(src.eventNames(), []);

@@ -15,7 +15,8 @@ const bad = (flags: Parameters<typeof parsePeerConfig>[0], re: RegExp) => {
 };
 
 test('dir defaults to the current folder and resolves relative paths', () => {
-  assert.equal(parsePeerConfig({ transferPort: 9001 }, '/home/u/peer1'), { dir: '/home/u/peer1', port: 9001, name: undefined });
+  assert.equal(parsePeerConfig({ transferPort: 9001 }, '/home/u/peer1'), { dir: '/home/u/peer1', port: 9001, name: undefined, accept: 'all' });
+  assert.is(parsePeerConfig({ transferPort: 9001, accept: 'none' }, '/x').accept, 'none');
   assert.is(parsePeerConfig({ transferPort: 9001, dir: 'peer2' }, '/home/u').dir, '/home/u/peer2');
   assert.is(parsePeerConfig({ transferPort: 9001, name: ' lab ' }, '/x').name, 'lab');
 });
@@ -28,6 +29,7 @@ test('bad ports and names are clear errors', () => {
   bad({ transferPort: 9001.5 }, /whole number/);
   bad({ transferPort: 9001, name: '  ' }, /--name/);
   bad({ transferPort: 9001, name: 'x'.repeat(64) }, /--name/);
+  bad({ transferPort: 9001, accept: 'ask' }, /--accept must be all or none/);
 });
 
 test.run();

@@ -7,10 +7,11 @@ import { MdnsDiscovery, type MdnsDiscoveryInit } from '../../src/discovery/mdns-
 
 const self = { id: asPeerId('0123456789abcdef'), name: 'p', ports: portSet(9001), rev: 0 };
 
-test('defaults: TTL 9 s, re-announce every 3 s; a shorter TTL re-announces at TTL/3', () => {
+test('defaults: RFC 6762 TTL 4500 s and no periodic re-announce; a short TTL (≤ 60 s) re-announces at TTL/3', () => {
   const d = new MdnsDiscovery({ self });
-  assert.is(d.ttlSec, 9);
-  assert.is(d.announceIntervalMs, 3000);
+  assert.is(d.ttlSec, 4500);
+  assert.is(d.announceIntervalMs, undefined);
+  assert.is(new MdnsDiscovery({ self, ttlSec: 9 }).announceIntervalMs, 3000);
   assert.is(new MdnsDiscovery({ self, ttlSec: 2 }).announceIntervalMs, 667);
   assert.is(new MdnsDiscovery({ self, ttlSec: 2, announceIntervalMs: 100 }).announceIntervalMs, 100);
 });
@@ -22,6 +23,7 @@ test('bad settings throw BAD_CONFIG', () => {
     { self: { ...self, rev: 1.5 } },
     { self, ttlSec: 0 },
     { self, ttlSec: 2.5 },
+    { self, ttlSec: 4501 },
     { self, announceIntervalMs: 0 },
   ];
   for (const init of bad) {

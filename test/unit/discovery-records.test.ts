@@ -72,6 +72,11 @@ test('RFC 6763 shape: PTR → instance, SRV → sender port on host, TXT, A, met
   assert.ok(all.every((a) => (a as { ttl?: number }).ttl === 9));
 });
 
+test('standard TTLs: PTR, SRV and TXT as given (75 min), host A records at most 120 s (RFC 6762 §10)', () => {
+  const { answers, additionals } = buildAnswers(self, ['10.77.0.2'], 4500);
+  for (const r of [...answers, ...additionals]) assert.is((r as { ttl?: number }).ttl, r.type === 'A' ? 120 : 4500, r.type);
+});
+
 test('names: long, dotted, unicode and control-character names fit DNS labels and TXT limits', () => {
   const names = ['a.b\\c', 'x'.repeat(300), 'é'.repeat(200), '\u0000\u001b[31m', '', '   ', '名前.テスト'];
   for (const name of names) {
@@ -200,7 +205,7 @@ test('other services, queries and odd shapes parse to nothing and never throw', 
   ];
   for (const p of odd) assert.equal(parseAnnouncements(p as Packet, rinfo), []);
   assert.equal(parseAnnouncements(response(self), null as never), []);
-  for (const p of odd) assert.not.ok(isQueryForUs(p as Packet, self));
+  for (const p of odd) assert.not.ok(isQueryForUs(p as Packet, self, 9));
 });
 
 test('several peers in one packet are each reported once', () => {

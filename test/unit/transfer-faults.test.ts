@@ -14,7 +14,7 @@ import { isLanmeshError } from '../../src/errors.js';
 import type { DroppedHolder } from '../../src/transfer/transfer-service.js';
 import type { Manifest } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
-import { CS, HOST, done, makeNode, sha, wire, withNodes } from '../support/transfer-nodes.js';
+import { CS, HOST, done, makeNode, sha, wire, withNodes, onDownload, reachOf } from '../support/transfer-nodes.js';
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -70,7 +70,7 @@ test('only partial holders left and together they lack chunks: the download says
     try {
       await wire([a, c, d]);
       const states: string[] = [];
-      c.transfer.on('download:state', (p) => states.push(p.state));
+      onDownload(c.transfer, 'state', (e) => states.push(e.progress.state));
       await c.transfer.download('s.bin');
       await d.transfer.download('s.bin');
       await waitFor(() => (c.transfer.list()[0]?.chunksDone ?? 0) >= 15, { what: 'c has 15 chunks', intervalMs: 5 });
@@ -98,7 +98,7 @@ async function droppedSoleHolder(serve: (real: ChunkSource) => ChunkSource, reas
     try {
       await wire([a, c]);
       const dropped: DroppedHolder[] = [];
-      c.transfer.on('download:dropped', (x) => dropped.push(x));
+      onDownload(c.transfer, 'dropped', (e) => dropped.push(e.dropped));
       await c.transfer.download('f.bin');
       await waitFor(() => dropped.length > 0, { what: 'holder dropped', timeoutMs: 15000, intervalMs: 20 });
       assert.is(dropped[0]!.name, 'a');
@@ -141,7 +141,7 @@ test('a holder dropped for failing to deliver is forgiven once the catalog stops
     try {
       await wire([a, b, c]);
       const dropped: DroppedHolder[] = [];
-      c.transfer.on('download:dropped', (x) => dropped.push(x));
+      onDownload(c.transfer, 'dropped', (e) => dropped.push(e.dropped));
       const fin = done(c);
       await c.transfer.download('f.bin');
       await waitFor(() => dropped.length === 2, { what: 'both holders dropped', timeoutMs: 10000, intervalMs: 20 });
@@ -151,6 +151,8 @@ test('a holder dropped for failing to deliver is forgiven once the catalog stops
       c.catalog.removePeer(a.id);
       c.catalog.removePeer(b.id);
       broken = false;
+      c.catalog.locate(a.id, reachOf(a));
+      c.catalog.locate(b.id, reachOf(b));
       c.catalog.setRemote(a.id, 'a', a.transfer.source.entries());
       c.catalog.setRemote(b.id, 'b', b.transfer.source.entries());
       const summary = await fin;
@@ -199,7 +201,7 @@ test('`download` again while the first run completes is refused, not fetched twi
     try {
       await wire([a, c]);
       const dones: string[] = [];
-      c.transfer.on('download:done', (s) => dones.push(s.path));
+      onDownload(c.transfer, 'done', (e) => dones.push(e.summary.path));
       let second: Promise<string> | undefined;
       const addFile = c.store.addFile.bind(c.store);
       c.store.addFile = async (p: string, m?: Manifest) => {
@@ -236,8 +238,8 @@ test('resumePartials and `download` of the same partial at once open it once', w
       await wire([a, c]);
       const starts: string[] = [];
       const failed: string[] = [];
-      c.transfer.on('download:start', (s) => starts.push(s.via));
-      c.transfer.on('download:failed', (f) => failed.push(f.error));
+      onDownload(c.transfer, 'start', (e) => starts.push(e.start.via));
+      onDownload(c.transfer, 'failed', (e) => failed.push(e.failure.error));
       const fin = done(c);
       const [resumed, asked] = await Promise.allSettled([c.transfer.resumePartials(), c.transfer.download('f.bin')]);
       assert.is(resumed.status, 'fulfilled');

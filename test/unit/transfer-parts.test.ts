@@ -9,7 +9,7 @@ import { resolveFile, chosenName } from '../../src/transfer/resolve.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { Bitfield } from '../../src/store/bitfield.js';
 import { validateControl } from '../../src/wire/messages.js';
-import { chunkRanges, formatDone, formatProgress, formatWhere } from '../../src/cli/transfer-format.js';
+import { chunkRanges, formatDone, formatProgress, formatWhere } from '../../src/session/text.js';
 import { parseDone } from '../support/download-mesh.js';
 import { isLanmeshError } from '../../src/errors.js';
 import { asFileId, asPeerId } from '../../src/types.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SenderPort } from '../../src/transfer/sender.js';
-import { StubPort } from '../../src/transfer/stub-port.js';
+import { DistributorPort } from '../../src/push/distributor.js';
 import { UploadManager, type ChunkSource } from '../../src/transfer/upload.js';
 import { chunkRequestHandler } from '../../src/transfer/chunk-requests.js';
 import { dialFramed, RemoteError } from '../../src/wire/connection.js';
@@ -15,7 +15,7 @@ import { MAX_REQUEST_FRAME } from '../../src/wire/frame.js';
 import { PRE_HELLO_MAX_FRAME } from '../../src/transfer/receiver.js';
 import { asPeerId, type FileId } from '../../src/types.js';
 import { withTimeout, waitFor } from '../support/with-timeout.js';
-import { CS, HOST, sha, makeNode, wire, done, withNodes } from '../support/transfer-nodes.js';
+import { CS, HOST, sha, makeNode, wire, done, withNodes, nextDownload } from '../support/transfer-nodes.js';
 
 test('a file held by two seeders comes from both, verified, into downloads/; then it is seeded', withTimeout(20000, async () => {
   await withNodes(async (root) => {
@@ -62,10 +62,10 @@ test('a seeder that sends corrupt chunks is dropped and named; the file is still
     const c = await makeNode(root, 'c');
     try {
       await wire([good, bad, c]);
-      const dropped = once(c.transfer, 'download:dropped');
+      const dropped = nextDownload(c.transfer, 'dropped');
       const finished = done(c);
       await c.transfer.download('f.bin');
-      const [d] = await dropped;
+      const d = (await dropped).dropped;
       assert.is(d.name, 'bad');
       assert.match(d.reason, /failed verification/);
       const s = await finished;
@@ -159,10 +159,10 @@ test('two downloaders of one file serve each other the chunks they already have'
   });
 }));
 
-test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, later ports say UNSUPPORTED', withTimeout(10000, async () => {
+test('limits: unknown tokens are dropped, a file not held gets NOT_FOUND, the distributor port says UNSUPPORTED to a request', withTimeout(10000, async () => {
   await withNodes(async (root) => {
     const a = await makeNode(root, 'a', { files: { 'x.bin': randomBytes(CS) } });
-    const stub = await StubPort.start(0, HOST, 'distributor');
+    const stub = await DistributorPort.start(0, HOST, () => undefined, () => undefined);
     try {
       // A data connection from a holder that was asked for something: its chunk with another token is dropped.
       const holder = asPeerId('0123456789abcdef');

@@ -18,6 +18,7 @@ import {
   validateControl,
 } from '../../src/wire/messages.js';
 import type { ControlMessage } from '../../src/wire/messages.js';
+import { parseValue, refuses } from '../support/message-asserts.js';
 
 const ID = 'a'.repeat(64);
 const PEER = '0123456789abcdef';
@@ -26,17 +27,7 @@ const H = (i: number): string => i.toString(16).padStart(64, '0');
 const manifest = { id: ID, name: 'song.mp3', size: 2_500_000, chunkSize: 1_048_576, hashes: [H(1), H(2), H(3)] };
 
 const body = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
-const parse = (v: unknown): ControlMessage => parseControl(body(v));
-
-function refuses(v: unknown, why: string): void {
-  try {
-    parse(v);
-  } catch (e) {
-    assert.ok(isLanmeshError(e, 'BAD_MESSAGE'), `${why}: expected BAD_MESSAGE, got ${String(e)}`);
-    return;
-  }
-  assert.unreachable(`${why}: accepted ${JSON.stringify(v).slice(0, 200)}`);
-}
+const parse = parseValue;
 
 const valid: Array<[string, object]> = [
   ['catalog.get', { t: 'catalog.get', rid: 1 }],
@@ -64,10 +55,9 @@ const valid: Array<[string, object]> = [
   ['data.hello', { t: 'data.hello', peer: PEER }],
   ['data.hello with id', { t: 'data.hello', peer: PEER, id: ID }],
   ['chunk.missing', { t: 'chunk.missing', token: TOKEN, index: 3 }],
-  ['push.offer', { t: 'push.offer', rid: 8, manifest, from: PEER }],
-  ['push.ok', { t: 'push.ok', rid: 8 }],
-  ['plan.get', { t: 'plan.get', rid: 9, id: ID }],
-  ['plan', { t: 'plan', rid: 9, id: ID, shares: [{ peer: PEER, chunks: [0, 2] }, { peer: 'f'.repeat(16), chunks: [1] }] }],
+  ['push.offer', { t: 'push.offer', rid: 8, push: TOKEN, from: PEER, port: 9003, manifest }],
+  ['push.answer', { t: 'push.answer', rid: 8, verdict: 'held', reason: 'already here' }],
+  ['push.report', { t: 'push.report', push: TOKEN, peer: PEER, have: 'oA==', fromOrigin: 1, fromPeers: 1, state: 'running' }],
 ];
 
 for (const [name, msg] of valid) {
@@ -119,9 +109,9 @@ test('deeply nested JSON is refused before parsing, typed, even inside an ignore
       assert.ok(isLanmeshError(e, 'BAD_MESSAGE') && /nested deeper than 8/.test(e.message), `${levels} levels: ${String(e)}`);
     }
   }
-  // The deepest real message (a plan: object, shares, share, chunks) and forward-compatible extras still parse.
+  // The deepest real messages (a catalog: object, files, entry; an offer: object, manifest, hashes) and forward-compatible extras still parse.
   assert.is(parseControl(Buffer.from('{"t":"catalog.get","rid":1,"x":[[[[[[[]]]]]]]}')).t, 'catalog.get');
-  assert.is(parseControl(body({ t: 'plan', rid: 1, id: ID, shares: [{ peer: PEER, chunks: [1, 2] }] })).t, 'plan');
+  assert.is(parseControl(body({ t: 'push.offer', rid: 1, push: TOKEN, from: PEER, port: 1, manifest })).t, 'push.offer');
 });
 
 test('a body with too many values, or a large field beside the lists, is refused before parsing', () => {
@@ -155,7 +145,7 @@ test('rid', () => {
   for (const rid of [0, -1, 1.5, '1', null, Number.MAX_SAFE_INTEGER + 2, [1]]) refuses({ t: 'catalog.get', rid }, `rid ${String(rid)}`);
   refuses({ t: 'catalog.get' }, 'missing rid');
   refuses({ t: 'chunks.ok' }, 'chunks.ok without rid');
-  refuses({ t: 'push.ok', rid: 'x' }, 'push.ok bad rid');
+  refuses({ t: 'push.answer', rid: 'x', verdict: 'accept' }, 'push.answer bad rid');
   refuses({ t: 'error', rid: 0, code: 'BUSY', message: '' }, 'error rid 0');
 });
 
@@ -236,15 +226,6 @@ test('data.hello and chunk.missing', () => {
   refuses({ t: 'chunk.missing', token: 'zz', index: 1 }, 'bad token');
 });
 
-test('push.offer, plan.get and plan (provisional)', () => {
-  refuses({ t: 'push.offer', rid: 1, manifest, from: 'me' }, 'bad from');
-  refuses({ t: 'push.offer', rid: 1, from: PEER }, 'missing manifest');
-  refuses({ t: 'plan.get', rid: 1, id: 5 }, 'id not a string');
-  refuses({ t: 'plan', rid: 1, id: ID, shares: [{ peer: PEER, chunks: [1, 1] }] }, 'duplicate chunk in share');
-  refuses({ t: 'plan', rid: 1, id: ID, shares: [{ peer: 'x', chunks: [] }] }, 'bad share peer');
-  refuses({ t: 'plan', rid: 1, id: ID, shares: new Array(1025).fill({ peer: PEER, chunks: [] }) }, 'too many shares');
-});
-
 test('requests, responses and the response each request expects', () => {
   const kinds = valid.map(([, v]) => {
     const m = v as ControlMessage;
@@ -253,14 +234,14 @@ test('requests, responses and the response each request expects', () => {
   assert.equal(kinds, [
     'catalog.get:req', 'catalog:res', 'catalog:res', 'manifest.get:req', 'manifest:res', 'manifest:res',
     'error:res', 'error:other', 'chunks.get:req', 'chunks.ok:res', 'data.hello:other', 'data.hello:other',
-    'chunk.missing:other', 'push.offer:req', 'push.ok:res', 'plan.get:req', 'plan:res',
+    'chunk.missing:other', 'push.offer:req', 'push.answer:res', 'push.report:other',
   ]);
   assert.equal(RESPONSE_TYPE, {
     'catalog.get': 'catalog',
     'manifest.get': 'manifest',
     'chunks.get': 'chunks.ok',
-    'push.offer': 'push.ok',
-    'plan.get': 'plan',
+    'push.offer': 'push.answer',
+    hello: 'hello.ok',
   });
 });
 
@@ -268,7 +249,7 @@ test('the largest manifest allowed fits in one control frame', () => {
   const size = MAX_FILE_CHUNKS * MAX_CHUNK_SIZE;
   const name = '\u0001'.repeat(MAX_NAME_LENGTH);
   const hashes = Array.from({ length: MAX_FILE_CHUNKS }, (_, i) => H(i));
-  const msg = { t: 'push.offer', rid: Number.MAX_SAFE_INTEGER, from: PEER, manifest: { id: ID, name, size, chunkSize: MAX_CHUNK_SIZE, hashes } };
+  const msg = { t: 'push.offer', rid: Number.MAX_SAFE_INTEGER, push: TOKEN, from: PEER, port: 65535, manifest: { id: ID, name, size, chunkSize: MAX_CHUNK_SIZE, hashes } };
   const frame = encodeControl(msg);
   assert.equal(parseControl(frame.subarray(5)), msg);
 });

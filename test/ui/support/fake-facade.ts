@@ -1,7 +1,7 @@
 // A stand-in for the peer facade, backed by a plain EventEmitter: tests set its state and script its
 // command answers; the components cannot tell it from the real one (they only ever see the facade).
 import { EventEmitter } from 'node:events';
-import type { CommandOutput } from '../../../src/cli/commands.js';
+import type { CommandOutput } from '../../../src/session/commands.js';
 import type { DownloadView, Notice, PeerFacade, PeerState } from '../../../src/ui/use-peer-state.js';
 import type { PeerView } from '../../../src/peer.js';
 import { asPeerId } from '../../../src/types.js';
@@ -20,6 +20,7 @@ export function peerView(name: string, n: number, files?: number): PeerView {
     address: `10.77.0.${n}`,
     ports: { receiver: 9000 + n * 10 + 1, sender: 9000 + n * 10 + 2, distributor: 9000 + n * 10 + 3, distributee: 9000 + n * 10 + 4 },
     files,
+    static: false,
   };
 }
 

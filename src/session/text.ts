@@ -1,11 +1,33 @@
-// Plain-text lines for downloads and holders (progress, the final summary, `where`), shared by line
-// mode and the terminal UI. Pure functions of the transfer module's reports.
+// The one text module of both front ends: sizes, tables, and the lines for downloads and holders
+// (progress, the final summary, `where`). Pure functions of the transfer module's reports.
 import { relative } from 'node:path';
 import type { Bitfield } from '../store/bitfield.js';
 import type {
   DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, WhereReport,
 } from '../transfer/transfer-service.js';
-import { formatBytes, plural, table } from './format.js';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(n: number): string {
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${UNITS[u]}`;
+}
+
+/** Left-aligns columns of a table; the last column is not padded. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows.map((r) =>
+    r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd(),
+  );
+}
+
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function formatRate(bytesPerSec: number): string {
   return `${formatBytes(Math.round(bytesPerSec))}/s`;
@@ -41,6 +63,7 @@ export function chunkRanges(bits: Bitfield, maxParts = 12): string {
 export function formatStart(s: DownloadStart): string {
   const what = `${s.name} (${formatBytes(s.size)}, ${plural(s.chunks, 'chunk')})`;
   const from = s.holders === 0 ? 'no holder reachable yet: waiting for one' : `from ${plural(s.holders, 'holder')}`;
+  if (s.via === 'push') return `receiving ${what} pushed by ${s.pushedBy ?? 'another peer'}${s.kept > 0 ? `, ${s.kept} chunks already here` : ''}`;
   if (s.kept > 0) return `resuming ${what}: ${s.kept}/${s.chunks} chunks already here, ${from}`;
   return `downloading ${what} ${from}`;
 }

@@ -1,38 +1,16 @@
-// The command layer: every user command, once, for line mode and the terminal UI alike.
-// A command returns the lines to show; a thrown error becomes one "error: …" line.
-import type { Peer } from '../peer.js';
+// The mesh commands (list, peers, download, downloads, cancel, where, share, distribute, exit): each reads the peer and
+// returns the lines to show; a thrown error becomes one "error: …" line in either front end.
 import type { MeshFile } from '../catalog/catalog.js';
-import { formatBytes, plural, table } from './format.js';
-import { formatProgress, formatStart, formatWhere } from './transfer-format.js';
+import type { Command } from './command-types.js';
+import { formatBytes, formatProgress, formatStart, formatWhere, plural, table } from './text.js';
 import { LanmeshError } from '../errors.js';
-import { helpRows, withIndexDownload, withIndexList } from './index-commands.js';
+import { parseDistributeArgs } from './distribute-args.js';
+import { formatPushStart } from './push-format.js';
 
-export interface CommandContext {
-  peer: Peer;
-}
-
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** Other words that run it (`quit` for `exit`). */
-  aliases?: string[];
-  /** Words after the command are an error unless it takes an argument (as in one-shot mode). */
-  takesArgument?: boolean;
-  /** `rest` is the line after the command word, trimmed (file names may contain spaces). */
-  run(ctx: CommandContext, rest: string): Promise<CommandOutput> | CommandOutput;
-}
-
-export interface CommandOutput {
-  lines: string[];
-  /** The user asked to leave. */
-  exit?: boolean;
-}
-
-const peersCommand: Command = {
+export const peersCommand: Command = {
   name: 'peers',
   usage: 'peers',
-  summary: 'other peers on the mesh: name, address, the four ports, number of files',
+  summary: 'other peers on the mesh: name, address, the four ports, number of files (static: found by --peer / hello)',
   run({ peer }) {
     const peers = peer.peers();
     const rows = peers.map((p) => [
@@ -40,13 +18,13 @@ const peersCommand: Command = {
       p.address,
       `ports ${p.ports.receiver},${p.ports.sender},${p.ports.distributor},${p.ports.distributee}`,
       `files ${p.files ?? '?'}`,
-      `id ${p.id}`,
+      `id ${p.id}${p.static ? ' static' : ''}`,
     ]);
     return { lines: [plural(peers.length, 'peer'), ...table(rows)] };
   },
 };
 
-const listCommand: Command = {
+export const listCommand: Command = {
   name: 'list',
   usage: 'list',
   summary: 'every file on the mesh with size and holders (* = this peer has it)',
@@ -63,7 +41,7 @@ const listCommand: Command = {
   },
 };
 
-const downloadCommand: Command = {
+export const downloadCommand: Command = {
   name: 'download',
   usage: 'download <name | id>',
   takesArgument: true,
@@ -73,7 +51,7 @@ const downloadCommand: Command = {
   },
 };
 
-const downloadsCommand: Command = {
+export const downloadsCommand: Command = {
   name: 'downloads',
   usage: 'downloads',
   summary: 'downloads in progress',
@@ -83,7 +61,7 @@ const downloadsCommand: Command = {
   },
 };
 
-const cancelCommand: Command = {
+export const cancelCommand: Command = {
   name: 'cancel',
   usage: 'cancel <name | id>',
   takesArgument: true,
@@ -95,7 +73,7 @@ const cancelCommand: Command = {
   },
 };
 
-const whereCommand: Command = {
+export const whereCommand: Command = {
   name: 'where',
   usage: 'where <name | id>',
   takesArgument: true,
@@ -105,7 +83,7 @@ const whereCommand: Command = {
   },
 };
 
-const shareCommand: Command = {
+export const shareCommand: Command = {
   name: 'share',
   usage: 'share <path>',
   takesArgument: true,
@@ -119,16 +97,18 @@ const shareCommand: Command = {
   },
 };
 
-const helpCommand: Command = {
-  name: 'help',
-  usage: 'help',
-  summary: 'this list',
-  run(ctx) {
-    return { lines: table(helpRows(ctx, COMMANDS)) };
+export const distributeCommand: Command = {
+  name: 'distribute',
+  usage: 'distribute <name | id> [--to PEER,…]',
+  takesArgument: true,
+  summary: 'push a file this peer has to every peer (or the named ones); the origin uploads each chunk about once',
+  run({ peer }, rest) {
+    const { query, to } = parseDistributeArgs(rest);
+    return { lines: [formatPushStart(peer.distribute(query, to))] };
   },
 };
 
-const exitCommand: Command = {
+export const exitCommand: Command = {
   name: 'exit',
   usage: 'exit',
   aliases: ['quit'],
@@ -138,29 +118,7 @@ const exitCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [
-  withIndexList(listCommand), peersCommand, withIndexDownload(downloadCommand), downloadsCommand, cancelCommand, whereCommand, shareCommand, helpCommand, exitCommand,
-];
-
 function displayName(f: MeshFile): string {
   const [first, ...others] = f.names;
   return others.length ? `${first} (also: ${others.join(', ')})` : first!;
-}
-
-/** Runs one input line. Unknown commands and bad arguments throw a LanmeshError. */
-export async function execute(ctx: CommandContext, line: string, commands = COMMANDS): Promise<CommandOutput> {
-  const trimmed = line.trim();
-  if (!trimmed) return { lines: [] };
-  const space = trimmed.search(/\s/);
-  const word = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
-  const rest = space < 0 ? '' : unquote(trimmed.slice(space + 1).trim());
-  const cmd = commands.find((c) => c.name === word || c.aliases?.includes(word));
-  if (!cmd) throw new LanmeshError('BAD_COMMAND', `unknown command '${word}' (type help)`);
-  if (rest && !cmd.takesArgument) throw new LanmeshError('BAD_COMMAND', `'${cmd.name}' takes no arguments (usage: ${cmd.usage})`);
-  return cmd.run(ctx, rest);
-}
-
-function unquote(s: string): string {
-  const m = /^(["'])(.*)\1$/.exec(s);
-  return m ? m[2]! : s;
 }

@@ -3,9 +3,11 @@
 // structured download updates. Attaching also resumes the partial downloads left in the folder.
 import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
-import type { DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder } from '../transfer/transfer-service.js';
-import { formatDone, formatDropped, formatStart, formatState } from './transfer-format.js';
+import type { DownloadEvent } from '../transfer/transfer-service.js';
+import { formatDone, formatDropped, formatStart, formatState } from './text.js';
 import { describeError } from '../errors.js';
+import { attachPushEvents } from './push-events.js';
+import type { PushRow } from '../push/push-service.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -17,16 +19,14 @@ export interface SessionLine {
   finished?: { name: string; size: number };
 }
 
-export type DownloadUpdate =
-  | { type: 'start'; start: DownloadStart }
-  /** `tick`: the periodic progress report; `state`: its state changed (connecting, running, waiting…). */
-  | { type: 'progress'; progress: DownloadProgress; via: 'tick' | 'state' }
-  /** Done or failed: it leaves the running list (its line follows). */
-  | { type: 'end'; id: string };
+export type PushUpdate = { type: 'rows'; id: string; name: string; rows: PushRow[] } | { type: 'end'; id: string };
 
 export interface SessionSink {
   line(l: SessionLine): void;
-  download?(u: DownloadUpdate): void;
+  /** Every download event as the peer forwards it (the sink keeps what it shows). */
+  download?(e: DownloadEvent): void;
+  /** A push this peer runs: its recipients' rows (every second), or its end. */
+  push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
 }
@@ -50,10 +50,6 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
   const warning = (text: string) => sink.line({ level: 'warning', text });
   /** Downloads that said they wait, until they run again. */
   const waiting = new Set<string>();
-  const end = (id: string) => {
-    waiting.delete(id);
-    sink.download?.({ type: 'end', id });
-  };
 
   const handlers: Array<[string, Listener]> = [];
   const on = <A extends unknown[]>(event: string, fn: (...args: A) => void) => {
@@ -75,29 +71,39 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
   on('catalog', () => sink.mesh?.());
   for (const p of peer.peers()) info(`peer up: ${p.name} ${p.address}`);
 
-  on('download:start', (s: DownloadStart) => {
-    sink.download?.({ type: 'start', start: s });
-    if (s.via === 'resume') info(formatStart(s));
+  on('download', (e: DownloadEvent) => {
+    // The sink first: a finished download leaves the bars before its line prints.
+    sink.download?.(e);
+    switch (e.type) {
+      case 'start':
+        if (e.start.via === 'resume' || e.start.via === 'push') info(formatStart(e.start));
+        return;
+      case 'progress':
+        return;
+      case 'state': {
+        const p = e.progress;
+        const line = formatState(p, waiting.has(p.id));
+        if (p.state === 'waiting') waiting.add(p.id);
+        else if (p.state === 'running') waiting.delete(p.id);
+        if (line) info(line);
+        return;
+      }
+      case 'dropped':
+        return warning(formatDropped(e.dropped));
+      case 'done': {
+        const s = e.summary;
+        waiting.delete(s.id);
+        return sink.line({ level: 'success', text: formatDone(s, peer.dir), finished: { name: s.name, size: s.size } });
+      }
+      case 'failed':
+        waiting.delete(e.failure.id);
+        // A cancel the user asked for is news, not a fault.
+        if (e.failure.cancelled) return info(`download ${e.failure.name} cancelled: its partial data is deleted`);
+        return warning(`download ${e.failure.name} failed: ${e.failure.error}`);
+    }
   });
-  on('download:progress', (p: DownloadProgress) => sink.download?.({ type: 'progress', progress: p, via: 'tick' }));
-  on('download:state', (p: DownloadProgress) => {
-    const line = formatState(p, waiting.has(p.id));
-    if (p.state === 'waiting') waiting.add(p.id);
-    else if (p.state === 'running') waiting.delete(p.id);
-    sink.download?.({ type: 'progress', progress: p, via: 'state' });
-    if (line) info(line);
-  });
-  on('download:dropped', (x: DroppedHolder) => warning(formatDropped(x)));
-  on('download:done', (s: DownloadSummary) => {
-    end(s.id);
-    sink.line({ level: 'success', text: formatDone(s, peer.dir), finished: { name: s.name, size: s.size } });
-  });
-  on('download:failed', (f: { id: string; name: string; error: string; cancelled?: true }) => {
-    end(f.id);
-    // A cancel the user asked for is news, not a fault.
-    if (f.cancelled) info(`download ${f.name} cancelled: its partial data is deleted`);
-    else warning(`download ${f.name} failed: ${f.error}`);
-  });
+
+  attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {

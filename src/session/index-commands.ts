@@ -1,10 +1,10 @@
 // `list` and `download` in P2P-CI index mode: wrappers around the mesh commands that answer from the
 // index (LIST ALL; LOOKUP + GET of an RFC number) and fall through to the mesh otherwise. Their usage
 // and summary stay the mesh's: `help` words them for index mode (helpRows), only when it runs.
-import type { Command, CommandContext, CommandOutput } from './commands.js';
+import type { Command, CommandContext, CommandOutput } from './command-types.js';
 import type { IndexListing } from '../compat/p2pci/index-mode.js';
 import type { IndexStatus } from '../compat/p2pci/index-session.js';
-import { formatBytes, plural, table } from './format.js';
+import { formatBytes, plural, table } from './text.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 const RFC_ARG = /^(?:rfc[-\s]?)?(\d{1,9})$/i;
@@ -61,7 +61,7 @@ export function withIndexDownload(mesh: Command): Command {
 }
 
 /** Mesh commands that have nothing to act on in index mode without mDNS. */
-const MESH_ONLY = new Set(['peers', 'downloads', 'where']);
+const MESH_ONLY = new Set(['peers', 'downloads', 'cancel', 'where']);
 
 /**
  * The `help` table: each command once. In index mode `list` and `download` say what they do there;
