@@ -12,6 +12,7 @@ import { interruptedExit, isOneShotCommand, runOneShot, ONE_SHOT_FLAGS } from '.
 import { INDEX_FLAGS, PEER_INDEX_FLAGS, SERVER_ONLY_FLAGS, givenFlags, parseIndexConfig, parseIndexServerConfig, splitRfcWords } from './cli/index-flags.js';
 import { runIndexServer } from './cli/index-server-cmd.js';
 import { runDoctorCommand } from './cli/doctor-cmd.js';
+import { formatIndexStart } from './session/index-commands.js';
 import { describeError } from './errors.js';
 import { helpText } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
@@ -162,11 +163,7 @@ async function main(): Promise<void> {
   const p = peer.ports;
   process.stdout.write(`* ready ${peer.name} ${peer.id} ports ${p.receiver},${p.sender},${p.distributor},${p.distributee}\n`);
   const idx = peer.p2pci?.status();
-  if (idx) {
-    const as = idx.self ? ` as ${idx.self.host}:${idx.self.port}` : '';
-    const rfcs = idx.registered.length ? ` (${idx.registered.join(', ')})` : '';
-    process.stdout.write(`* index ${idx.server}: registered ${idx.registered.length} RFC${idx.registered.length === 1 ? '' : 's'}${rfcs}${as}${peer.discovering ? '' : '; mDNS off'}\n`);
-  }
+  if (idx) process.stdout.write(`${formatIndexStart(idx, peer.discovering)}\n`);
   await runLineMode(peer, { input: process.stdin, output: process.stdout });
   process.stdout.write('', () => process.exit(0));
 }

@@ -10,7 +10,8 @@ export const INDEX_FLAGS = {
   advertiseHost: { type: 'string' },
   rfc: { type: 'string', isMultiple: true },
   mdns: { type: 'boolean', default: true },
-  port: { type: 'number' },
+  // A string, parsed here: meow turns `--port abc` into NaN and the message could not quote it.
+  port: { type: 'string' },
   host: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
@@ -20,7 +21,7 @@ export interface IndexFlags {
   advertiseHost?: string;
   rfc?: string[];
   mdns?: boolean;
-  port?: number;
+  port?: string;
   host?: string;
   quiet?: boolean;
 }
@@ -98,8 +99,10 @@ export function parseIndexConfig(flags: IndexFlags, extraRfcs: readonly string[]
 export function parseIndexServerConfig(flags: IndexFlags, peerFlagsGiven: readonly string[]): { port: number; host: string; quiet: boolean } {
   const peerOnly = [...peerFlagsGiven, ...givenFlags(flags, PEER_INDEX_FLAGS)];
   if (peerOnly.length > 0) throw bad(`--${peerOnly[0]} does not go with index-server (it takes --port, --host, --quiet)`);
-  const port = flags.port ?? DEFAULT_INDEX_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`--port must be 0 to 65535, got ${port}`);
+  const text = flags.port?.trim();
+  if (text !== undefined && !/^\d{1,9}$/.test(text)) throw bad(`--port must be a number 0 to 65535, got '${text}'`);
+  const port = text === undefined ? DEFAULT_INDEX_PORT : Number(text);
+  if (port > 65535) throw bad(`--port must be 0 to 65535, got ${port}`);
   const host = flags.host?.trim() || '0.0.0.0';
   return { port, host, quiet: flags.quiet === true };
 }

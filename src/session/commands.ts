@@ -4,7 +4,7 @@ import {
   cancelCommand, distributeCommand, downloadCommand, downloadsCommand, exitCommand, listCommand, peersCommand, shareCommand, whereCommand,
 } from './mesh-commands.js';
 import { addPeerCommand, doctorCommand, forgetPeerCommand } from './peer-commands.js';
-import { indexHelpRows, withIndexDownload, withIndexList } from './index-commands.js';
+import { helpRows, withIndexDownload, withIndexList } from './index-commands.js';
 import { table } from './text.js';
 import { LanmeshError } from '../errors.js';
 
@@ -15,7 +15,7 @@ const helpCommand: Command = {
   usage: 'help',
   summary: 'this list',
   run(ctx) {
-    return { lines: table([...COMMANDS.map((c) => [c.usage, c.summary]), ...indexHelpRows(ctx)]) };
+    return { lines: table(helpRows(ctx, COMMANDS)) };
   },
 };
 

@@ -1,8 +1,9 @@
 // `list` and `download` in P2P-CI index mode: wrappers around the mesh commands that answer from the
 // index (LIST ALL; LOOKUP + GET of an RFC number) and fall through to the mesh otherwise. Their usage
-// and summary stay the mesh's: index-mode help rows come from indexHelpRows, only when it runs.
+// and summary stay the mesh's: `help` words them for index mode (helpRows), only when it runs.
 import type { Command, CommandContext, CommandOutput } from './command-types.js';
 import type { IndexListing } from '../compat/p2pci/index-mode.js';
+import type { IndexStatus } from '../compat/p2pci/index-session.js';
 import { formatBytes, plural, table } from './text.js';
 import { LanmeshError, describeError } from '../errors.js';
 
@@ -53,18 +54,40 @@ export function withIndexDownload(mesh: Command): Command {
       const got = await mode.download(Number(m[1]));
       const title = got.title ? ` ${got.title}` : '';
       const file = got.path.split(/[\\/]/).pop();
-      return { lines: [`downloaded RFC ${m[1]}${title}: ${formatBytes(got.bytes)} from ${got.from.host}:${got.from.port} → downloads/${file}`] };
+      const via = got.via === 'LOOKUP' ? '' : ' (LOOKUP named no holder; found by LIST ALL)';
+      return { lines: [`downloaded RFC ${m[1]}${title}: ${formatBytes(got.bytes)} from ${got.from.host}:${got.from.port}${via} → downloads/${file}`] };
     },
   };
 }
 
-/** The extra `help` rows in index mode (none without --index); each short enough for one line. */
-export function indexHelpRows(ctx: CommandContext): string[][] {
+/** Mesh commands that have nothing to act on in index mode without mDNS. */
+const MESH_ONLY = new Set(['peers', 'downloads', 'cancel', 'where']);
+
+/**
+ * The `help` table: each command once. In index mode `list` and `download` say what they do there;
+ * without mDNS the mesh-only commands are left out and `download` takes only an RFC number.
+ */
+export function helpRows(ctx: CommandContext, commands: readonly Command[]): string[][] {
   const mode = ctx.peer.p2pci;
-  if (!mode) return [];
+  if (!mode) return commands.map((c) => [c.usage, c.summary]);
+  const mesh = ctx.peer.discovering;
   const server = mode.status()?.server ?? 'the index';
-  return [
-    ['list', ctx.peer.discovering ? `the records of ${server} first, then the mesh` : `the records of ${server}`],
-    ['download <RFC number>', 'fetches an RFC from its holders (P2P-CI)'],
-  ];
+  const rfcRow = ['download <RFC number>', 'fetches an RFC from its holders (P2P-CI)'];
+  return commands.flatMap((c) => {
+    if (!mesh && MESH_ONLY.has(c.name)) return [];
+    if (c.name === 'list') return [['list', mesh ? `the records of ${server}, then every file on the mesh` : `the records of ${server}`]];
+    if (c.name === 'download') return mesh ? [[c.usage, c.summary], rfcRow] : [rfcRow];
+    return [[c.usage, c.summary]];
+  });
+}
+
+/** The start-up line about the index: what was registered, or that nothing was and why. */
+export function formatIndexStart(idx: IndexStatus, discovering: boolean): string {
+  const mdns = discovering ? '' : '; mDNS off';
+  if (idx.state !== 'connected' || idx.lastError !== undefined) {
+    return `! index ${idx.server}: not registered (${idx.lastError ?? idx.state}); reconnecting${mdns}`;
+  }
+  const as = idx.self ? ` as ${idx.self.host}:${idx.self.port}` : '';
+  const rfcs = idx.registered.length ? ` (${idx.registered.join(', ')})` : '';
+  return `* index ${idx.server}: registered ${plural(idx.registered.length, 'RFC')}${rfcs}${as}${mdns}`;
 }

@@ -1,5 +1,5 @@
 // The sender port (T+1): answers catalog and manifest requests over frames, and hands
-// connections that start with "GET " to the P2P-CI upload handler when compat is on.
+// connections that start like text (a letter, CR or LF: never a frame) to the P2P-CI upload handler.
 import type { Socket } from 'node:net';
 import { TcpListener } from './tcp-listener.js';
 import { sniff } from './sniff.js';
@@ -26,7 +26,7 @@ export interface SenderInit {
   host: string;
   source: CatalogSource;
   onWarning: (msg: string) => void;
-  /** Called with a socket whose first bytes were "GET " (P2P-CI upload); absent: such sockets are closed. */
+  /** Called with a socket whose first byte was a letter, CR or LF (P2P-CI upload); absent: 400 and close. */
   onP2pci?: (socket: Socket, initial: Buffer) => void;
   handlers?: RequestHandler[];
   idleTimeoutMs?: number;
@@ -40,6 +40,7 @@ export interface SenderInit {
 export const REQUEST_DEADLINE_MS = 20_000;
 
 const SNIFF_TIMEOUT_MS = 30_000;
+const P2PCI_CLOSE_GRACE_MS = 5_000;
 const MAX_PIPELINED = 8;
 
 export class SenderPort {
@@ -66,14 +67,21 @@ export class SenderPort {
   }
 
   private async accept(socket: Socket): Promise<void> {
-    const first = await sniff(socket, 4, SNIFF_TIMEOUT_MS);
+    // P2P-CI clients may half-close after their request (nc -N) and still read the answer. A framed
+    // connection closes at its peer's end anyway (FramedConnection), so this changes nothing there.
+    socket.allowHalfOpen = true;
+    const first = await sniff(socket, 1, SNIFF_TIMEOUT_MS);
     if (!first) {
       socket.destroy();
       return;
     }
     if (looksLikeP2pci(first)) {
       if (this.init.onP2pci) this.init.onP2pci(socket, first);
-      else socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
+      else {
+        socket.end('P2P-CI/1.0 400 Bad Request\r\n\r\n');
+        // A client that never closes its side must not keep the socket.
+        socket.setTimeout(P2PCI_CLOSE_GRACE_MS, () => socket.destroy());
+      }
       return;
     }
     const conn = new FramedConnection(socket, {

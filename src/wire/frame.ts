@@ -77,15 +77,14 @@ export function encodeChunk(token: Buffer, index: number, data: Buffer): Buffer 
   return Buffer.concat([encodeChunkHeader(token, index, data.length), data]);
 }
 
-/** True when a connection starts like a P2P-CI request (`GET `): no frame can (length > MAX_FRAME). */
+/**
+ * True when a connection's first byte starts a P2P-CI request rather than a frame: an ASCII
+ * letter, CR or LF. A frame's first byte is the top byte of its length, 0x00 or 0x01 (≤ MAX_FRAME).
+ */
 export function looksLikeP2pci(firstBytes: Buffer): boolean {
-  return (
-    firstBytes.length >= 4 &&
-    firstBytes[0] === 0x47 &&
-    firstBytes[1] === 0x45 &&
-    firstBytes[2] === 0x54 &&
-    firstBytes[3] === 0x20
-  );
+  const b = firstBytes[0];
+  if (b === undefined) return false;
+  return b === 0x0d || b === 0x0a || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 }
 
 /**

@@ -4,8 +4,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
@@ -14,8 +12,8 @@ import { copySample, REPO } from '../support/samples.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { freePortRange, freeTcpPort } from '../support/free-port.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { runCli } from '../support/run-cli.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 /** The sample RFC each sample folder holds. */
 const SAMPLE_RFC = { 1: 791, 2: 793, 3: 768 } as const;
 
@@ -30,17 +28,6 @@ async function startIndexPeer(n: 1 | 2 | 3, dir: string, indexPort: number, extr
   return startPeer({ dir, port: await freePortRange(4), name: `peer${n}`, args: [...indexArgs(indexPort), ...extra] });
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('index server + three peers: ADD, LIST ALL, LOOKUP+GET, re-register, SIGKILL and exit drop records', withTimeout(60_000, async () => {
   const tmp = await makeTmpDir();
@@ -77,7 +64,7 @@ test('index server + three peers: ADD, LIST ALL, LOOKUP+GET, re-register, SIGKIL
     await p2.poll('list', (l) => records(l).includes(rec(p3, 791)), { timeoutMs: 10_000 });
     await idx.waitFor(/LOOKUP RFC 791 P2P-CI\/1\.0/);
 
-    assert.equal(await p3.command('download 4242'), [`error: no peer holds RFC 4242 (index 127.0.0.1:${indexPort})`]);
+    assert.equal(await p3.command('download 4242'), [`error: no peer holds RFC 4242 (index 127.0.0.1:${indexPort}: LOOKUP and LIST ALL)`]);
     assert.equal(await p3.command('download 791'), ['error: RFC 791 is already here (downloads/rfc791.txt)']);
     assert.equal(await p3.command('download notes.txt'), [`error: index mode: download takes an RFC number, got 'notes.txt'`]);
 
@@ -176,7 +163,7 @@ test('start-up failures are one line: exit 1 for port in use or index unreachabl
       [['list', '--index', '127.0.0.1'], /^lanmesh: --index does not go with a one-shot command$/, 2],
     ];
     for (const [args, re, code] of cases) {
-      const r = await run(args);
+      const r = await runCli(args);
       assert.is(r.code, code, `${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`);
       assert.is(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr.trim(), re);

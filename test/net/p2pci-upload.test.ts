@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { RfcCatalog } from '../../src/compat/p2pci/rfc-catalog.js';
 import { isLanmeshError } from '../../src/errors.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
 import { waitFor, withTimeout } from '../support/with-timeout.js';
+import { fakeUpload, hdr, listen } from '../support/p2pci-fakes.js';
 
 const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
 const MTIME = new Date(Date.UTC(2023, 5, 6, 7, 8, 9));
@@ -42,19 +43,6 @@ async function uploadServer(source: RfcSource): Promise<{ port: number; outcomes
   return listen(server, sockets, { outcomes });
 }
 
-async function listen<T extends object>(server: Server, sockets: Set<Socket>, extra: T): Promise<T & { port: number; close: () => Promise<void> }> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    ...extra,
-    port: (server.address() as { port: number }).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 /** Sends `request`, returns every byte until the server closes. */
 async function transcript(port: number, request: string): Promise<string> {
   const s = connect(port, '127.0.0.1');
@@ -67,29 +55,7 @@ async function transcript(port: number, request: string): Promise<string> {
   return Buffer.concat(parts).toString('latin1');
 }
 
-/** A fake upload server that answers any GET with `reply` pieces and then closes, or not. */
-async function fakeUpload(reply: Buffer[], { close = true } = {}): Promise<{ port: number; requests: string[]; close: () => Promise<void> }> {
-  const requests: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    let buf = '';
-    s.on('data', (b) => {
-      buf += b.toString();
-      if (!buf.endsWith('\r\n\r\n')) return;
-      requests.push(buf);
-      for (const part of reply) s.write(part);
-      if (close) s.end();
-    });
-  });
-  return listen(server, sockets, { requests });
-}
-
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const hdr = (len: number, blank = true) =>
-  `P2P-CI/1.0 200 OK\r\nDate: Tue, 02 Jan 2024 03:04:05 GMT\r\nOS: X\r\nLast-Modified: Tue, 06 Jun 2023 07:08:09 GMT\r\nContent-Length: ${len}\r\nContent-Type: text/plain\r\n${blank ? '\r\n' : ''}`;
-
 test('transcript: GET answers header block then the file, then closes; 404, 505, 400', withTimeout(5000, async () => {
   const tmp = await makeTmpDir();
   const path = join(tmp.path, 'rfc791.txt');

@@ -48,13 +48,16 @@ test('peer flags: index options, mdns, and the combinations that make no sense',
   // Our own index server refuses such a Host with 400: the flag says so up front.
   throwsConfig(() => parseIndexConfig({ index: 'h', advertiseHost: 'evil\x01' }), /--advertise-host must be one word .*control characters/);
   throwsConfig(() => parseIndexConfig({ index: 'h', advertiseHost: 'ev\u009bil' }), /--advertise-host must be one word/);
-  throwsConfig(() => parseIndexConfig({ index: 'h', port: 1 }), /^--port goes with lanmesh index-server$/);
+  throwsConfig(() => parseIndexConfig({ index: 'h', port: '1' }), /^--port goes with lanmesh index-server$/);
 });
 
 test('index-server flags: defaults, range, no peer flags', () => {
   assert.equal(parseIndexServerConfig({ mdns: true }, []), { port: 7734, host: '0.0.0.0', quiet: false });
-  assert.equal(parseIndexServerConfig({ port: 0, host: '127.0.0.1', quiet: true, mdns: true }, []), { port: 0, host: '127.0.0.1', quiet: true });
-  throwsConfig(() => parseIndexServerConfig({ port: 70000 }, []), /^--port must be 0 to 65535/);
+  assert.equal(parseIndexServerConfig({ port: '0', host: '127.0.0.1', quiet: true, mdns: true }, []), { port: 0, host: '127.0.0.1', quiet: true });
+  throwsConfig(() => parseIndexServerConfig({ port: '70000' }, []), /^--port must be 0 to 65535, got 70000$/);
+  for (const bad of ['abc', '', '-1', '80x', '1.5']) {
+    throwsConfig(() => parseIndexServerConfig({ port: bad }, []), new RegExp(`^--port must be a number 0 to 65535, got '${bad.replace('.', '\\.')}'$`));
+  }
   throwsConfig(() => parseIndexServerConfig({ index: 'h' }, []), /^--index does not go with index-server/);
   throwsConfig(() => parseIndexServerConfig({ mdns: false }, []), /^--no-mdns does not go with index-server/);
   throwsConfig(() => parseIndexServerConfig({}, ['transfer-port']), /^--transfer-port does not go with index-server/);

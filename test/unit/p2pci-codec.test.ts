@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatGetHeader, formatRequest, formatResponse, parseRecordLine, type ParseResult } from '../../src/compat/p2pci/codec.js';
+import { formatGetHeader, formatRequest, formatResponse, parseHeaderLine, parseRecordLine, type ParseResult } from '../../src/compat/p2pci/codec.js';
 import { RequestParser } from '../../src/compat/p2pci/request-parser.js';
 
 const feed = (text: string | Buffer, slice = 0, parser = new RequestParser()): ParseResult[] => {
@@ -189,6 +189,16 @@ test('record lines: number first, port last, host second to last, title in betwe
     ['RFC 7 Ti\u001b[2Jtle\u0007 h 2', { rfc: 7, title: 'Ti [2Jtle', host: 'h', port: 2 }],
   ];
   for (const [line, want] of cases) assert.equal(parseRecordLine(line), want, line);
+});
+
+test('header names: spaces, `_` and `-` normalised, letters first, at most 41 characters', () => {
+  assert.equal(parseHeaderLine('Last Modified: Tue'), { name: 'last-modified', value: 'Tue' });
+  assert.equal(parseHeaderLine('Content_Length :12'), { name: 'content-length', value: '12' });
+  assert.equal(parseHeaderLine('CONTENT - TYPE:  text/plain '), { name: 'content-type', value: 'text/plain' });
+  assert.is(parseHeaderLine('1. Introduction: x'), undefined);
+  assert.is(parseHeaderLine(`${'a'.repeat(42)}: x`), undefined);
+  assert.ok(parseHeaderLine(`${'a'.repeat(41)}: x`));
+  assert.is(parseHeaderLine('GET RFC 1 P2P-CI/1.0'), undefined);
 });
 
 test.run();

@@ -287,13 +287,14 @@ test('a failed decoder stays failed', () => {
   assert.is(d.bufferedBytes, 0);
 });
 
-test('P2P-CI sniffing: GET is recognised and can never be a frame', () => {
+test('P2P-CI sniffing: a letter, CR or LF first is P2P-CI and can never be a frame', () => {
   assert.ok(looksLikeP2pci(Buffer.from('GET RFC 123 P2P-CI/1.0\r\n')));
   assert.ok(looksLikeP2pci(Buffer.from('GET ')));
-  assert.not.ok(looksLikeP2pci(Buffer.from('GET')));
-  assert.not.ok(looksLikeP2pci(Buffer.from('GETX')));
+  for (const start of ['GET', 'GETX', 'get ', 'FETCH', 'ADD', 'LIST', '\r\nGET', '\nGET', 'x']) assert.ok(looksLikeP2pci(Buffer.from(start)), start);
+  for (const start of ['', '\u0000', '\u0001', ' GET', '1', '\u0002']) assert.not.ok(looksLikeP2pci(Buffer.from(start)), JSON.stringify(start));
   assert.not.ok(looksLikeP2pci(encodeControl({ t: 'catalog.get', rid: 1 })));
   assert.ok(Buffer.from('GET ').readUInt32BE(0) > MAX_FRAME);
+  for (const first of [0x0a, 0x0d, 0x41, 0x61]) assert.ok(first * 2 ** 24 > MAX_FRAME);
   throwsCode(() => new FrameDecoder().push(Buffer.from('GET RFC 1 P2P-CI/1.0\r\n')), 'FRAME_TOO_LARGE');
 });
 

@@ -114,12 +114,16 @@ export function formatGetHeader(h: GetHeader): Buffer {
   return Buffer.from(lines.join(CRLF) + CRLF + CRLF, 'utf8');
 }
 
-const HEADER_RE = /^([A-Za-z0-9][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*)$/;
+/** Servers write `Last Modified:` or `Content_Length:` too; a name is up to 41 such characters. */
+const HEADER_RE = /^([A-Za-z][A-Za-z0-9 _-]{0,40}?)[ \t]*:[ \t]*(.*)$/;
 
-/** `Name: value` with the name lower-cased, or undefined when the line is not a header. */
+/**
+ * `Name: value` with the name normalised (lower case, each run of spaces, `_` and `-` one `-`:
+ * `Last Modified` → `last-modified`), or undefined when the line is not a header.
+ */
 export function parseHeaderLine(line: string): { name: string; value: string } | undefined {
   const m = HEADER_RE.exec(line);
-  return m ? { name: m[1]!.toLowerCase(), value: m[2]!.trim() } : undefined;
+  return m ? { name: m[1]!.toLowerCase().replace(/[ _-]+/g, '-'), value: m[2]!.trim() } : undefined;
 }
 
 const STATUS_RE = /^\s*(P2P-CI\/\S+)[ \t]+(\d{3})(?:[ \t]+(.*?))?\s*$/i;

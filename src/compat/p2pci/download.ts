@@ -1,5 +1,6 @@
-// `download <rfc>` in index mode: LOOKUP the holders, GET from each in turn until one succeeds,
-// and move the verified file into downloads/ as rfc<n>.txt without ever overwriting a file.
+// `download <rfc>` in index mode: LOOKUP the holders (LIST ALL if LOOKUP names none), GET from each
+// in turn until one succeeds, and move the verified file into downloads/ as rfc<n>.txt without ever
+// overwriting a file.
 import { mkdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -30,6 +31,10 @@ export interface RfcDownloadResult {
   bytes: number;
   from: RfcRecord;
   title: string;
+  /** Where the holders came from: LOOKUP, or LIST ALL when LOOKUP named none. */
+  via: 'LOOKUP' | 'LIST ALL';
+  /** The holder's answer was loose enough that the file may hold header lines (fetchRfc). */
+  warnings: string[];
 }
 
 /** Holders from LOOKUP, ours excluded, each host:port once. */
@@ -44,8 +49,15 @@ export function holdersOf(records: readonly RfcRecord[], self: { host: string; p
 }
 
 export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDownloadInit): Promise<RfcDownloadResult> {
-  const holders = holdersOf(await client.lookup(rfc), { host: client.advertiseHost, port: client.uploadPort });
-  if (holders.length === 0) throw new LanmeshError('NOT_FOUND', `no peer holds RFC ${rfc} (index ${client.server})`);
+  const self = { host: client.advertiseHost, port: client.uploadPort };
+  let via: RfcDownloadResult['via'] = 'LOOKUP';
+  let holders = holdersOf(await client.lookup(rfc), self);
+  if (holders.length === 0) {
+    // Indexes closer to the spec match LOOKUP on the title too, and ours is a placeholder.
+    via = 'LIST ALL';
+    holders = holdersOf((await client.listAll()).filter((r) => r.rfc === rfc), self);
+  }
+  if (holders.length === 0) throw new LanmeshError('NOT_FOUND', `no peer holds RFC ${rfc} (index ${client.server}: LOOKUP and LIST ALL)`);
   const target = join(init.downloadsDir, rfcFileName(rfc));
   await mkdir(init.partialDir, { recursive: true });
   await mkdir(init.downloadsDir, { recursive: true });
@@ -53,9 +65,9 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
   for (const [i, holder] of holders.entries()) {
     if (init.signal?.aborted) break;
     const tmp = join(init.partialDir, `p2pci-rfc${rfc}-${randomBytes(6).toString('hex')}.part`);
-    let bytes: number;
+    let fetched: { bytes: number; warnings: string[] };
     try {
-      bytes = (await fetchRfc(holder.host, holder.port, rfc, tmp, init)).bytes;
+      fetched = await fetchRfc(holder.host, holder.port, rfc, tmp, init);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       failures.push(`${holder.host}:${holder.port}: ${e.message}`);
@@ -73,7 +85,7 @@ export async function downloadRfc(client: IndexClient, rfc: number, init: RfcDow
       await unlink(tmp).catch(() => {});
       throw new LanmeshError('IO', `${target} already exists`);
     }
-    const saved = { path: target, bytes, from: holder, title: holder.title };
+    const saved = { path: target, bytes: fetched.bytes, from: holder, title: holder.title, via, warnings: fetched.warnings };
     try {
       init.onSaved?.(saved);
     } finally {

@@ -2,8 +2,8 @@
 // Content-Length and checking the length, whatever liberties the server takes with the framing.
 import { hostname } from 'node:os';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
-import { DEFAULT_LIMITS, formatRequest, parseHeaderLine, parseStatusLine } from './codec.js';
-import { LINE_TOO_LONG, LineReader } from './line-reader.js';
+import { formatRequest } from './codec.js';
+import { GetHeadParser } from './get-head.js';
 import { dial } from './dial.js';
 import { defaultOsName } from './upload.js';
 import { LanmeshError } from '../../errors.js';
@@ -11,6 +11,8 @@ import { LanmeshError } from '../../errors.js';
 export interface FetchRfcOptions {
   /** Connect timeout, and how long the data may stop before the download fails. */
   timeoutMs?: number;
+  /** How long the data may stop when the body is short by just the empty line taken as the separator. */
+  quietMs?: number;
   signal?: AbortSignal;
   /** The `Host:` we send; default os.hostname(). */
   selfHost?: string;
@@ -26,12 +28,12 @@ export interface FetchRfcResult {
   /** Bytes written to destPath (equal to Content-Length when the server sent one). */
   bytes: number;
   contentLength: number | undefined;
-  /** Response headers, names lower-cased. */
+  /** Response headers, names normalised (`Last Modified` → `last-modified`). */
   headers: Record<string, string>;
+  /** What the caller should pass on: a body that may hold header lines. */
+  warnings: string[];
 }
 
-/** The headers the spec's answer carries; once all have arrived, the next line is body if not empty. */
-const SPEC_HEADERS = ['date', 'os', 'last-modified', 'content-length', 'content-type'];
 const DEFAULT_MAX_BYTES = 1024 ** 3;
 
 /**
@@ -41,6 +43,7 @@ const DEFAULT_MAX_BYTES = 1024 ** 3;
 export async function fetchRfc(host: string, port: number, rfc: number, destPath: string, opts: FetchRfcOptions = {}): Promise<FetchRfcResult> {
   const where = `RFC ${rfc} from ${host}:${port}`;
   const timeoutMs = opts.timeoutMs ?? 15_000;
+  const quietMs = Math.min(opts.quietMs ?? 1000, timeoutMs);
   const socket = await dial(host, port, { timeoutMs, signal: opts.signal });
   let fh: FileHandle | undefined;
   let created = false;
@@ -55,82 +58,46 @@ export async function fetchRfc(host: string, port: number, rfc: number, destPath
     fh = await open(destPath, 'wx');
     created = true;
     socket.write(formatRequest({ method: 'GET', rfc, host: opts.selfHost ?? hostname(), os: opts.os ?? defaultOsName() }));
-    const reader = new LineReader(opts.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes);
-    const headers = new Map<string, string>();
-    const maxHeaders = opts.maxHeaders ?? DEFAULT_LIMITS.maxHeaders;
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-    let phase = 'status' as 'status' | 'headers' | 'body';
-    let length: number | undefined;
+    const head = new GetHeadParser(where, { maxLineBytes: opts.maxLineBytes, maxHeaders: opts.maxHeaders, maxBytes });
     let got = 0;
-    /** The empty line taken as the end of the headers: body data if the server sent none. */
-    let blank: Buffer | undefined;
     const out = fh;
     const write = async (buf: Buffer) => {
+      const length = head.length;
       const take = length === undefined ? buf : buf.subarray(0, Math.max(0, length - got));
       if (got + take.length > maxBytes) throw new LanmeshError('BAD_MESSAGE', `${where}: more than ${maxBytes} bytes`);
       if (take.length > 0) await out.write(take);
       got += take.length;
-    };
-    const head = (): Buffer | undefined => {
-      for (;;) {
-        const line = reader.readLine();
-        if (line === undefined) return undefined;
-        if (line === LINE_TOO_LONG) {
-          if (phase === 'headers' && length !== undefined) return reader.takeRest();
-          throw new LanmeshError('BAD_MESSAGE', `${where}: response line too long`);
-        }
-        if (phase === 'status') {
-          if (line.trim() === '') continue;
-          const st = parseStatusLine(line);
-          if (!st) throw new LanmeshError('BAD_MESSAGE', `${where}: not a P2P-CI answer: '${line.slice(0, 60)}'`);
-          if (st.code === 404) throw new LanmeshError('NOT_FOUND', `${where}: 404 ${st.phrase}`.trim());
-          if (st.code !== 200) throw new LanmeshError('REMOTE_ERROR', `${where}: ${st.code} ${st.phrase}`.trim());
-          phase = 'headers';
-          continue;
-        }
-        if (line.trim() === '') {
-          blank = reader.lastTerminator();
-          return reader.takeRest();
-        }
-        const h = parseHeaderLine(line);
-        if (!h || SPEC_HEADERS.every((k) => headers.has(k))) {
-          reader.unreadLast();
-          return reader.takeRest();
-        }
-        if (headers.size >= maxHeaders) throw new LanmeshError('BAD_MESSAGE', `${where}: more than ${maxHeaders} headers`);
-        headers.set(h.name, h.value);
-        if (h.name === 'content-length') {
-          if (!/^\d{1,15}$/.test(h.value)) throw new LanmeshError('BAD_MESSAGE', `${where}: bad Content-Length '${h.value.slice(0, 30)}'`);
-          length = Number(h.value);
-          if (length > maxBytes) throw new LanmeshError('BAD_MESSAGE', `${where}: Content-Length ${length} exceeds ${maxBytes}`);
-        }
-      }
+      // Short by exactly the empty line taken as the end of the headers: that line may be the
+      // file's first (a server that sends none); a quiet second settles it, not the idle timeout.
+      const ambiguous = head.blank !== undefined && length !== undefined && got + head.blank.length === length;
+      socket.setTimeout(ambiguous ? quietMs : timeoutMs);
     };
     try {
       for await (const chunk of socket) {
-        if (phase !== 'body') {
-          reader.push(chunk as Buffer);
-          const body = head();
+        if (head.inHead) {
+          const body = head.push(chunk as Buffer);
           if (body === undefined) continue;
-          phase = 'body';
           await write(body);
         } else await write(chunk as Buffer);
-        if (length !== undefined && got >= length) break;
+        if (head.length !== undefined && got >= head.length) break;
       }
     } catch (err) {
       if (opts.signal?.aborted) throw new LanmeshError('CONNECTION_CLOSED', `${where}: aborted`, { cause: opts.signal.reason });
       if (err instanceof LanmeshError) throw err;
       if (!idled) throw new LanmeshError('CONNECTION_CLOSED', `${where}: connection failed after ${got} bytes`, { cause: err });
     }
-    if (phase === 'status') {
+    if (!head.sawStatus) {
       throw new LanmeshError(idled ? 'TIMEOUT' : 'CONNECTION_CLOSED', `${where}: no answer`);
     }
-    if (phase === 'headers') {
+    const length = head.length;
+    if (head.inHead) {
       // The data stopped inside the header block: what is left is the body (servers that send no
       // empty line and a short, unterminated file).
-      if (length === undefined) throw new LanmeshError(idled ? 'TIMEOUT' : 'CONNECTION_CLOSED', `${where}: answer ended in its headers`);
-      await write(reader.takeRest());
+      if (!head.canEnd) throw new LanmeshError(idled ? 'TIMEOUT' : 'CONNECTION_CLOSED', `${where}: answer ended in its headers`);
+      await write(head.end());
     }
+    const blank = head.blank;
     if (length !== undefined && got !== length && blank && got + blank.length === length) {
       // The empty line we took as the end of the headers was the file's first line.
       await out.write(Buffer.concat([blank, await readFile(destPath)]), 0, undefined, 0);
@@ -142,7 +109,7 @@ export async function fetchRfc(host: string, port: number, rfc: number, destPath
     }
     if (length === undefined && idled) throw new LanmeshError('TIMEOUT', `${where}: stalled after ${got} bytes`);
     await out.sync();
-    return { bytes: got, contentLength: length, headers: Object.fromEntries(headers) };
+    return { bytes: got, contentLength: length, headers: Object.fromEntries(head.headers), warnings: head.warnings };
   } catch (err) {
     await fh?.close().catch(() => {});
     fh = undefined;

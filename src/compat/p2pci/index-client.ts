@@ -113,7 +113,9 @@ export class IndexClient extends EventEmitter {
         this.waiter = { method: req.method, resolve, reject };
         const ms = this.init.responseTimeoutMs ?? 10_000;
         this.responseTimer = setTimeout(() => {
-          this.fail(new LanmeshError('TIMEOUT', `index server ${this.server}: no answer to ${req.method} within ${ms} ms`));
+          const what = `no answer to ${req.method}${'rfc' in req ? ` RFC ${req.rfc}` : ''} within ${ms} ms`;
+          this.closeReason ??= `${what}; closed by lanmesh`;
+          this.fail(new LanmeshError('TIMEOUT', `index server ${this.server}: ${what}`));
           this.socket.destroy();
         }, ms);
         this.socket.write(formatRequest(req));
@@ -126,6 +128,7 @@ export class IndexClient extends EventEmitter {
   private onData(chunk: Buffer): void {
     for (const resp of this.parser.push(chunk)) this.deliver(resp);
     if (this.parser.error) {
+      this.closeReason ??= `${this.parser.error}; closed by lanmesh`;
       this.fail(new LanmeshError('BAD_MESSAGE', `index server ${this.server}: ${this.parser.error}`));
       this.socket.destroy();
       return;

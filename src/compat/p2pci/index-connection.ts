@@ -3,9 +3,14 @@
 import type { Socket } from 'node:net';
 import type { CodecLimits, ParseResult } from './codec.js';
 import { RequestParser } from './request-parser.js';
+import type { Admitted } from './index-admission.js';
 import { describeError } from '../../errors.js';
 
 export interface IndexConnectionInit {
+  /** The client's address (its share of the server is counted by it). */
+  address: string;
+  /** Whether this connection holds records (a registered peer). */
+  isRegistered: () => boolean;
   limits?: Partial<CodecLimits>;
   /** Stuck mid-request, or with answers the client does not read, this long → closed. 0: never. */
   requestTimeoutMs: number;
@@ -23,9 +28,11 @@ export interface IndexConnectionInit {
 const CLOSE_GRACE_MS = 5_000;
 const KEEPALIVE_MS = 30_000;
 
-export class IndexConnection {
+export class IndexConnection implements Admitted {
   /** Resolves after onClose has run. */
   readonly closed: Promise<void>;
+  /** When bytes last arrived (ms since the epoch); the connect time until then. */
+  lastDataAt = Date.now();
   private readonly parser: RequestParser;
   /** Parsed requests not answered yet (at most one received chunk's worth: reading stops first). */
   private readonly queue: ParseResult[] = [];
@@ -68,6 +75,18 @@ export class IndexConnection {
     });
   }
 
+  get address(): string {
+    return this.init.address;
+  }
+
+  get registered(): boolean {
+    return this.init.isRegistered();
+  }
+
+  get closing(): boolean {
+    return this.socket.destroyed;
+  }
+
   /** Bytes of answers handed to the socket but not yet to the kernel. */
   get bufferedBytes(): number {
     return this.socket.writableLength;
@@ -86,6 +105,7 @@ export class IndexConnection {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastDataAt = Date.now();
     clearTimeout(this.stalled);
     this.stalled = undefined;
     try {

@@ -135,6 +135,9 @@ export class IndexMode {
         onAttempt: (h, e) => this.init.onWarning?.(`RFC ${rfc} from ${h.host}:${h.port} failed (${describeError(e)}); trying the next holder`),
         // The file's own first line may not be its title: register it as its holder listed it.
         onSaved: (saved) => this.catalog.rememberTitle(rfc, saved.path, saved.bytes, saved.title),
+      }).then((saved) => {
+        for (const w of saved.warnings) this.init.onWarning?.(w);
+        return saved;
       }),
     );
   }

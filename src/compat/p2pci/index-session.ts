@@ -32,7 +32,7 @@ export interface IndexStatus {
   self: { host: string; port: number } | undefined;
   /** RFC numbers ADDed on the current connection. */
   registered: number[];
-  /** Why the last connect attempt failed, while reconnecting. */
+  /** Why the connection was lost, then why the last connect attempt failed, while reconnecting. */
   lastError: string | undefined;
 }
 
@@ -137,6 +137,7 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
     try {
       return (await registrar.sync(this.init.offered())).length;
     } catch (err) {
+      this.lastError ??= describeError(err);
       if (!client.closed) this.emit('warning', `index ${this.server}: registration failed: ${describeError(err)}`);
       return registrar.registered().length;
     }
@@ -147,6 +148,7 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
     this.client = undefined;
     this.registrar = undefined;
     this.state = 'reconnecting';
+    this.lastError = reason;
     this.attempt = 0;
     this.emit('warning', `index ${this.server}: connection lost (${reason}); reconnecting`);
     this.scheduleReconnect();

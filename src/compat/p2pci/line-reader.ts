@@ -41,6 +41,11 @@ export class LineReader {
     this.offset = this.lastStart;
   }
 
+  /** The last line readLine returned, as received (with its terminator). */
+  lastRaw(): Buffer {
+    return this.buf.subarray(this.lastStart, this.offset);
+  }
+
   /** Bytes of the last line's terminator that readLine consumed ("\r\n" or "\n"). */
   lastTerminator(): Buffer {
     const lf = this.offset - 1;
@@ -51,6 +56,11 @@ export class LineReader {
   /** Bytes received but not consumed as lines (an unfinished line). */
   get pendingBytes(): number {
     return this.buf.length - this.offset;
+  }
+
+  /** Up to `max` bytes of the unfinished line, as text. */
+  peekPending(max: number): string {
+    return this.buf.toString('latin1', this.offset, Math.min(this.buf.length, this.offset + max));
   }
 
   /** Takes every unconsumed byte out of the reader (the start of a body). */

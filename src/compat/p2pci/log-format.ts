@@ -20,6 +20,8 @@ export function formatIndexLog(e: IndexLogEntry, { color = false }: { color?: bo
       return `${time} ${paint('green', `index server listening on ${e.host}:${e.port}`)}`;
     case 'connect':
       return `${time} ${who(e.conn, e.remote)} ${paint('green', 'connected')}`;
+    case 'refused':
+      return `${time} ${paint('cyan', e.remote)} ${paint('red', `refused (${visible(e.reason)})`)}`;
     case 'request':
       return `${time} ${who(e.conn, e.remote)} ${paint('blue', '→ request')}${body(e.lines, 'blue')}`;
     case 'response': {

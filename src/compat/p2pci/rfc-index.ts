@@ -28,6 +28,11 @@ export class RfcIndex {
     return rec;
   }
 
+  /** Whether `owner` holds at least one record (a registered peer). */
+  owns(owner: number): boolean {
+    return (this.byOwner.get(owner)?.size ?? 0) > 0;
+  }
+
   /** Removes every record `owner` added; returns how many. */
   drop(owner: number): number {
     const mine = this.byOwner.get(owner);
