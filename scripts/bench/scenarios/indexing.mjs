@@ -19,17 +19,19 @@ const atMost = (text, perRound, limit, say) => ({
   },
 });
 
-/** (lanmesh − its empty-folder start) ÷ openssl, per round. */
-const netRatios = (res) =>
-  res.rounds
-    .filter((r) => r.lanmesh && r.reference && r['lanmesh, empty folder'])
-    .map((r) => (r.lanmesh.seconds - r['lanmesh, empty folder'].seconds) / r.reference.seconds);
+const full = (res) => res.rounds.filter((r) => r.lanmesh && r.reference && r['lanmesh, empty folder']);
+
+/** (lanmesh − its empty-folder start) ÷ openssl in wall time, per round. Misleads when hashing overlaps the start-up's own wait. */
+const netRatios = (res) => full(res).map((r) => (r.lanmesh.seconds - r['lanmesh, empty folder'].seconds) / r.reference.seconds);
+
+/** The same in CPU seconds: what indexing costs whether or not it hides behind the start-up wait. */
+const cpuRatios = (res) => full(res).map((r) => (r.lanmesh.cpu - r['lanmesh, empty folder'].cpu) / r.reference.cpu);
 
 /** ms per small file above openssl, lanmesh's own start-up (the empty folder's) taken out, per round. */
-const perFile = (res) =>
-  res.rounds
-    .filter((r) => r.lanmesh && r.reference && r['lanmesh, empty folder'])
-    .map((r) => ((r.lanmesh.seconds - r['lanmesh, empty folder'].seconds - r.reference.seconds) * 1000) / res.params.files);
+const perFile = (res) => full(res).map((r) => ((r.lanmesh.seconds - r['lanmesh, empty folder'].seconds - r.reference.seconds) * 1000) / res.params.files);
+
+/** The same in CPU ms per file. */
+const cpuPerFile = (res) => full(res).map((r) => ((r.lanmesh.cpu - r['lanmesh, empty folder'].cpu - r.reference.cpu) * 1000) / res.params.files);
 
 /** Spawn → `list` shows `count` files, with a folder that has no .lanmesh/ (nothing cached). */
 async function coldStart(ctx, host, dir, count) {
@@ -37,7 +39,8 @@ async function coldStart(ctx, host, dir, count) {
   const t0 = performance.now();
   const p = ctx.peer({ ns: host.netns, dir, name: 'idx' });
   await p.waitLine(/^\* ready /);
-  if (count > 0) await waitFilesOnMesh(p, count, 600_000, 40);
+  // Not too often: each `list` answer (one line per file) costs the peer CPU, which is measured.
+  if (count > 0) await waitFilesOnMesh(p, count, 600_000, 200);
   else await p.ask('list');
   const seconds = (performance.now() - t0) / 1000;
   const cpu = p.cpu();
@@ -75,8 +78,11 @@ registerScenario(
   indexing({
     name: 'index-big',
     title: (p) => `cold index, ${p.files} × ${p.MiB} MiB`,
-    goal: atMost('rate ≥ 0.8× openssl (indexing time: lanmesh start to listed, minus an empty folder\'s start)', netRatios, 1.25, (r) => `median net ratio ${r.toFixed(2)}`),
-    summary: (res) => [`indexing alone ÷ openssl, per round (lanmesh's start-up, an empty folder's, taken out): ${netRatios(res).map((x) => x.toFixed(2)).join(', ')}`],
+    goal: atMost('rate ≥ 0.8× openssl (CPU-s of indexing: lanmesh to listed minus an empty folder\'s start, ÷ openssl\'s)', cpuRatios, 1.25, (r) => `median CPU ratio ${r.toFixed(2)}`),
+    summary: (res) => [
+      `indexing CPU-s ÷ openssl's, per round (an empty folder's start taken out): ${cpuRatios(res).map((x) => x.toFixed(2)).join(', ')}`,
+      `the same in wall time: ${netRatios(res).map((x) => x.toFixed(2)).join(', ')} (hashing runs during the start-up's own discovery wait, so the wall time hides it)`,
+    ],
     async make(ctx, shared) {
       const mib = ctx.quick ? 16 : 256;
       const paths = [];
@@ -94,7 +100,7 @@ registerScenario(
   indexing({
     name: 'index-small',
     title: (p) => `cold index, ${p.files} × ${p.KiB} KiB`,
-    goal: atMost('≤ 0.1 ms per small file above openssl', perFile, 0.1, (ms) => `${ms.toFixed(3)} ms per file`),
+    goal: atMost('≤ 0.1 ms per small file above openssl (CPU ms; an empty folder\'s start taken out)', cpuPerFile, 0.1, (ms) => `${ms.toFixed(3)} CPU-ms per file`),
     async make(ctx, shared) {
       const n = ctx.quick ? 200 : 2000;
       const dir = join(shared, 'small');
@@ -107,6 +113,9 @@ registerScenario(
       }
       return { paths, params: { files: n, KiB: 4 } };
     },
-    summary: (res) => [`lanmesh per small file above openssl, its own start-up taken out, per round: ${perFile(res).map((x) => x.toFixed(3)).join(', ')} ms (goal ≤ 0.1)`],
+    summary: (res) => [
+      `lanmesh CPU per small file above openssl, its own start-up taken out, per round: ${cpuPerFile(res).map((x) => x.toFixed(3)).join(', ')} ms (goal ≤ 0.1)`,
+      `the same in wall time: ${perFile(res).map((x) => x.toFixed(3)).join(', ')} ms (hidden behind the start-up's discovery wait)`,
+    ],
   }),
 );
