@@ -60,7 +60,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-const inHost = (host, argv) => ['ip', 'netns', 'exec', host.netns, ...argv].map(shellQuote).join(' ');
+// Ink draws only its last frame when CI is set (it would show no live panel in the panes): unset it.
+const inHost = (host, argv) =>
+  ['ip', 'netns', 'exec', host.netns, 'env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...argv].map(shellQuote).join(' ');
 const capture = (pane) => tmux('capture-pane', '-p', '-t', pane).stdout ?? '';
 
 async function waitFor(what, test, timeoutMs) {

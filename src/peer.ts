@@ -28,6 +28,8 @@ import { Indexer } from './peer/indexer.js';
 import type { DownloadEvent } from './transfer/download-types.js';
 
 export interface PeerInit {
+  /** A one-shot command's throwaway peer: announced as such, so other peers do not list it. */
+  transient?: boolean;
   dir: string;
   /** T: receiver port; T+1..T+3 follow. 0 picks four ephemeral ports. */
   port: number;
@@ -64,6 +66,8 @@ export interface PeerView {
   files: number | undefined;
   /** Found (also) by a static entry's hello probe, not only by mDNS. */
   static: boolean;
+  /** A one-shot command passing through (announced role=oneshot); peers() leaves these out. */
+  transient?: boolean;
 }
 
 const DEFAULT_SWEEP_MS = 500;
@@ -127,7 +131,8 @@ export class Peer extends EventEmitter {
     this.push = new PushStarter({
       self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
       catalog: () => this.catalog,
-      peers: () => this.peers(),
+      // Every peer: a one-shot `lanmesh distribute` may push to us (push-service never pushes to one).
+      peers: () => this.everyPeer(),
       onWarning: warn,
       onNotice: (m) => this.emit('notice', m),
     }, (push) => {
@@ -151,7 +156,7 @@ export class Peer extends EventEmitter {
 
     this.mdns = init.mdns === false ? undefined : new LateService('mdns', () => {
       const d = new MdnsDiscovery({
-        self: { id, name, ports: this.ports, rev: transfer.source.revision() },
+        self: { id, name, ports: this.ports, rev: transfer.source.revision(), transient: init.transient },
         table: this.table,
         ttlSec: init.discovery?.ttlSec,
         announceIntervalMs: init.discovery?.announceIntervalMs,
@@ -243,11 +248,17 @@ export class Peer extends EventEmitter {
     return this;
   }
 
+  /** The other peers, without one-shot commands passing through (they still serve and fetch). */
   peers(): PeerView[] {
+    return this.everyPeer().filter((p) => !p.transient);
+  }
+
+  private everyPeer(): PeerView[] {
     return this.table
       .list()
       .map((p) => ({
         id: p.id, name: p.name, address: p.address, ports: p.ports, files: this.catalog.fileCount(p.id), static: this.statics.isStatic(p.id),
+        ...(p.transient ? { transient: true } : {}),
       }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }

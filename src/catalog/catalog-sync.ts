@@ -5,6 +5,9 @@
 import type { CatalogEntry, PeerId, PortSet } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { describeError } from '../errors.js';
+import { logger } from '../log.js';
+
+const log = logger('catalog');
 
 export interface SyncTarget {
   id: PeerId;
@@ -13,6 +16,8 @@ export interface SyncTarget {
   /** Where it answers (stored in the catalog with its files); absent in tests that only sync. */
   address?: string;
   ports?: PortSet;
+  /** A one-shot command passing through (role=oneshot): it may leave at any moment, so a failed fetch is only logged. */
+  transient?: true;
 }
 
 export interface FetchedCatalog {
@@ -122,7 +127,9 @@ export class CatalogSync {
     st.failures++;
     const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(st.failures - 1, 30));
     if (st.failures === 1 || st.failures % 10 === 0) {
-      this.onWarning(`catalog of ${st.target.name} ${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      const text = `catalog of ${st.target.name} ${why}; retrying in ${(delay / 1000).toFixed(1)} s`;
+      if (st.target.transient) log(text);
+      else this.onWarning(text);
     }
     this.later(st, delay);
   }

@@ -128,7 +128,8 @@ async function plan(o: OneShotInit): Promise<Plan> {
       o.cwd,
       o.env,
     );
-    return { name: name || undefined, waitMs: Math.round(waitS * 1000), init, scratch, resumable, outDir };
+    // Announced as a one-shot: other peers' lists and notices leave it out.
+    return { name: name || undefined, waitMs: Math.round(waitS * 1000), init: { ...init, transient: true }, scratch, resumable, outDir };
   } catch (err) {
     if (scratch) await rm(scratch, { recursive: true, force: true });
     throw err;

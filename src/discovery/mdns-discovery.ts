@@ -17,6 +17,7 @@ import {
   buildAnswers,
   instanceName,
   isQueryForUs,
+  browseQuery,
   parseAnnouncements,
   type SelfInfo,
 } from './records.js';
@@ -36,6 +37,13 @@ const SHORT_TTL_SEC = 60;
 const REFRESH_AT = [0.8, 0.85, 0.9, 0.95];
 /** Floor between two refresh queries of ours (a peer dropped over TCP asks once, never a storm). */
 const MIN_QUERY_GAP_MS = 1000;
+/**
+ * RFC 6762 §5.2 continuous querying: browse again 1 s after start, then at doubling intervals up to
+ * an hour, so a peer whose first query or whose neighbours' announcements were lost still finds them
+ * (known answers keep the peers it knows quiet).
+ */
+const BROWSE_FIRST_MS = 1000;
+const BROWSE_MAX_MS = 3_600_000;
 
 
 export interface MdnsSocketOptions {
@@ -196,6 +204,7 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
   private begin(): void {
     this.announce();
     this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
+    this.browseAfter(BROWSE_FIRST_MS);
     for (const ms of STARTUP_ANNOUNCE_MS) this.timers.later(ms, () => this.announce());
     if (this.announceIntervalMs !== undefined) this.timers.every(this.announceIntervalMs, () => this.announce());
     this.timers.every(this.expiryCheckMs, () => {
@@ -234,6 +243,15 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
     if (!this.ready || this.stopping || Date.now() - this.lastQueryAt < MIN_QUERY_GAP_MS) return;
     this.lastQueryAt = Date.now();
     this.mdns?.query({ questions: [{ name: SERVICE_TYPE, type: 'PTR' }] }, this.onSent);
+  }
+
+  private browseAfter(ms: number): void {
+    this.timers.later(ms, () => {
+      if (!this.ready || this.stopping) return;
+      this.lastQueryAt = Date.now();
+      this.mdns?.query(browseQuery(this.table.list(), Date.now()), this.onSent);
+      this.browseAfter(Math.min(BROWSE_MAX_MS, ms * 2));
+    });
   }
 
   /** One refresh query when any peer's records reach their next refresh step (80…95 % of TTL). */

@@ -82,6 +82,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       address: info.address,
       ports: { ...info.ports },
       rev: info.rev,
+      ...(info.transient ? { transient: true as const } : {}),
       lastSeen: now,
       expiresAt: now + Math.min(this.maxTtlMs, Math.max(0, ttlMs)),
     };

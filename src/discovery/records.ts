@@ -24,6 +24,8 @@ export interface SelfInfo {
   name: string;
   ports: PortSet;
   rev: number;
+  /** A one-shot command's throwaway peer: announced with role=oneshot so others keep it out of their lists. */
+  transient?: boolean;
 }
 
 export interface RemotePeerInfo {
@@ -33,6 +35,8 @@ export interface RemotePeerInfo {
   address: string;
   ports: PortSet;
   rev: number;
+  /** It announced role=oneshot: a one-shot command passing through, not a peer to list. */
+  transient?: true;
 }
 
 export interface Announcement {
@@ -83,6 +87,7 @@ function txtEntries(self: SelfInfo): string[] {
     `name=${self.name}`,
     `ports=${p.receiver},${p.sender},${p.distributor},${p.distributee}`,
     `rev=${self.rev}`,
+    ...(self.transient ? ['role=oneshot'] : []),
   ];
   return entries.map((e) => truncateUtf8(e, MAX_TXT_ENTRY_BYTES));
 }
@@ -150,6 +155,22 @@ function ptrKnown(packet: Packet, self: SelfInfo, ttlSec: number): boolean {
       typeof a.ttl === 'number' &&
       a.ttl >= ttlSec / 2,
   );
+}
+
+/** At most this many known answers in one browse query (the rest simply answer again). */
+const MAX_KNOWN_ANSWERS = 32;
+
+/**
+ * The browse query (PTR for our service type) with known-answer suppression (RFC 6762 §7.1): the
+ * peers we know, with their remaining TTL, so they do not answer again; peers we do not know do.
+ */
+export function browseQuery(known: ReadonlyArray<{ id: PeerId; name: string; expiresAt: number }>, nowMs: number): Packet & { questions: Question[] } {
+  const answers: Answer[] = known
+    .map((p) => ({ p, ttl: Math.floor((p.expiresAt - nowMs) / 1000) }))
+    .filter(({ ttl }) => ttl > 0)
+    .slice(0, MAX_KNOWN_ANSWERS)
+    .map(({ p, ttl }) => ({ name: SERVICE_TYPE, type: 'PTR', class: 'IN', ttl, data: instanceName(p) }) as Answer);
+  return { type: 'query', questions: [{ name: SERVICE_TYPE, type: 'PTR' }], answers };
 }
 
 /** True when a query asks for a record we own (class is ignored: QU queries decode as UNKNOWN_32769). */
@@ -227,7 +248,9 @@ function parseTxtRecord(rec: Answer, address: string, reject: Reject): Announcem
   const peerName = txt.get('name');
   if (peerName === undefined) return fail(`no name on ${on}`);
   // Control characters (ANSI escapes) and bidi overrides from the network never reach a terminal.
-  return { info: { id: asPeerId(id), name: printable(peerName), address, ports, rev: Number(revText) }, ttlSec: ttl };
+  const info: RemotePeerInfo = { id: asPeerId(id), name: printable(peerName), address, ports, rev: Number(revText) };
+  if (txt.get('role') === 'oneshot') info.transient = true;
+  return { info, ttlSec: ttl };
 }
 
 /**

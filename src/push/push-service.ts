@@ -21,6 +21,8 @@ export interface PushPeer {
   name: string;
   address: string;
   ports: PortSet;
+  /** A one-shot command passing through: it may push to us, but is never pushed to. */
+  transient?: boolean;
 }
 
 export interface PushServiceInit {
@@ -94,7 +96,7 @@ export class PushService extends EventEmitter<PushEvents> {
     const local = this.init.store.byId(file.id);
     if (!local) throw new LanmeshError('BAD_COMMAND', `${file.names[0]} is not held here: only a file this peer has can be pushed`);
     if ([...this.runs.values()].some((r) => r.id === file.id)) throw new LanmeshError('BAD_COMMAND', `${file.names[0]} is being pushed already`);
-    const everyone = this.init.peers();
+    const everyone = this.init.peers().filter((p) => !p.transient);
     const chosen = to && to.length > 0 ? pick(everyone, to) : everyone;
     if (chosen.length === 0) throw new LanmeshError('BAD_COMMAND', 'no peer to push to (see peers)');
     const manifest = local.manifest;
@@ -115,7 +117,7 @@ export class PushService extends EventEmitter<PushEvents> {
     run.on('covered', () => this.emit('push:covered', base));
     run.on('done', (summary) => {
       this.runs.delete(run.tokenHex);
-      const late = this.init.peers().filter((p) => !known.has(p.id)).map((p) => p.name);
+      const late = this.init.peers().filter((p) => !p.transient && !known.has(p.id)).map((p) => p.name);
       this.emit('push:done', late.length > 0 ? { ...summary, late } : summary);
     });
     const start: PushStart = { ...base, size: manifest.size, recipients: chosen.map((p) => p.name) };

@@ -57,13 +57,14 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     peer.on(event, fn as Listener);
   };
 
+  // One-shot commands come and go all day on a busy LAN: no notice for them.
   on('peer:up', (p: RemotePeer) => {
     sink.mesh?.();
-    info(`peer up: ${p.name} ${p.address}`);
+    if (!p.transient) info(`peer up: ${p.name} ${p.address}`);
   });
   on('peer:down', (p: RemotePeer, reason: string) => {
     sink.mesh?.();
-    info(`peer down: ${p.name} (${reason})`);
+    if (!p.transient) info(`peer down: ${p.name} (${reason})`);
   });
   // Warnings held while nobody listened arrive as soon as this subscribes.
   on('warning', (m: string) => warning(m));

@@ -30,16 +30,25 @@ export const listCommand: Command = {
   summary: 'every file on the mesh with size and holders (* = this peer has it)',
   run({ peer }) {
     const files = peer.files();
+    const holderName = holderNames(peer.peers());
     const rows = files.map((f) => [
       f.local ? '*' : ' ',
       displayName(f),
       formatBytes(f.size),
-      f.holders.map((h) => h.peerName + (h.have !== undefined ? ' (partial)' : '')).join(', '),
+      f.holders.map((h) => holderName(h.peer, h.peerName) + (h.have !== undefined ? ' (partial)' : '')).join(', '),
       `id ${f.id.slice(0, 12)}`,
     ]);
     return { lines: [`${plural(files.length, 'file')} on the mesh`, ...table(rows)] };
   },
 };
+
+/** Peers that share a name are told apart by their address (`peer1 (10.0.0.4)`). */
+function holderNames(peers: ReadonlyArray<{ id: string; name: string; address: string }>): (id: string, name: string) => string {
+  const count = new Map<string, number>();
+  for (const p of peers) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+  const address = new Map(peers.map((p) => [p.id, p.address]));
+  return (id, name) => ((count.get(name) ?? 0) > 1 && address.has(id) ? `${name} (${address.get(id)})` : name);
+}
 
 export const downloadCommand: Command = {
   name: 'download',

@@ -32,6 +32,8 @@ if (skip) {
         const answer = await p2.command('cancel big.bin');
         assert.match(answer[0]!, /^cancelled big\.bin \([\d.]+ (?:KiB|MiB) fetched, deleted\): it will not resume$/, answer.join('|'));
         assert.equal(await readdir(partial), [], 'the partial data is gone');
+        await p2.waitForNotice(/^\* download big\.bin cancelled: its partial data is deleted$/, 5000);
+        assert.not.ok(p2.notices.some((n) => /^! download big\.bin failed/.test(n)), 'a cancel is not a failure');
         assert.match((await p2.command('downloads'))[0]!, /^0 downloads in progress$/);
         assert.equal(await p2.command('cancel big.bin'), ["error: no download 'big.bin' (see downloads)"]);
         // A restarted peer resumes nothing.

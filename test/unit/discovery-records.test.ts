@@ -12,6 +12,7 @@ import {
   instanceLabel,
   instanceName,
   isQueryForUs,
+  browseQuery,
   parseAnnouncements,
   type SelfInfo,
 } from '../../src/discovery/records.js';
@@ -177,6 +178,20 @@ test('a record without v= is said to be another program, not an unsupported vers
   assert.is(reasons.length, 1);
   assert.match(reasons[0]!, /is an instance of another program \(no v= in its TXT\), ignored$/);
   assert.not.match(reasons[0]!, /undefined|unsupported/);
+});
+
+test('a browse query lists the peers it knows (known-answer suppression): they stay quiet, others answer', () => {
+  const other = { ...self, id: asPeerId('00000000000000ff'), name: 'other' };
+  const now = 1_000_000;
+  const q = browseQuery([{ id: self.id, name: self.name, expiresAt: now + 4_500_000 }], now);
+  assert.equal(q.questions, [{ name: SERVICE_TYPE, type: 'PTR' }]);
+  assert.is(q.answers!.length, 1);
+  assert.not.ok(isQueryForUs(q as Packet, self, 4500), 'a peer listed with more than half its TTL left does not answer');
+  assert.ok(isQueryForUs(q as Packet, other, 4500), 'a peer not listed answers');
+  const stale = browseQuery([{ id: self.id, name: self.name, expiresAt: now + 1_000_000 }], now);
+  assert.ok(isQueryForUs(stale as Packet, self, 4500), 'under half its TTL left: it answers, refreshing the asker');
+  const many = Array.from({ length: 100 }, (_, i) => ({ id: asPeerId(i.toString(16).padStart(16, '0')), name: `p${i}`, expiresAt: now + 60_000 }));
+  assert.is(browseQuery(many, now).answers!.length, 32, 'bounded');
 });
 
 test('a long name is cut to fit its TXT string (name= + 250 bytes) and still parses', () => {
