@@ -105,7 +105,8 @@ if (childSpec) {
             const seen = [downOf(a, c), downOf(b, c)];
             return seen.every(Boolean) ? (seen as Array<Record<string, unknown>>) : undefined;
           },
-          { timeoutMs: 1000, what: 'goodbye' },
+          // A goodbye takes effect 1 s after it arrives (RFC 6762 §10.1 grace, issue 15 item 12).
+          { timeoutMs: 2500, what: 'goodbye' },
         );
         for (const d of byes) assert.is(d.reason, 'goodbye');
         const byeMs = Math.max(...byes.map((d) => (d.at as number) - tBye));
