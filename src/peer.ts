@@ -143,15 +143,17 @@ export class Peer extends EventEmitter {
       if (t.address === undefined || !t.ports) return Promise.reject(new LanmeshError('NOT_FOUND', `no address for peer ${pid}`));
       return fetchCatalog({ id: pid, address: t.address, senderPort: t.ports.sender }, signal);
     }, warn);
+    // peer:up / peer:down are about the peers peers() lists: one-shot commands passing through
+    // (role=oneshot) are synced and served, but not announced to front ends.
     this.table.on('peer:up', (p: RemotePeer) => {
       sync.seen(p);
-      this.emit('peer:up', p);
+      if (!p.transient) this.emit('peer:up', p);
     });
     this.table.on('peer:update', (p: RemotePeer) => sync.seen(p));
     this.table.on('peer:down', (p: RemotePeer, reason: string) => {
       sync.gone(p.id);
       this.push.peerDown(p.id);
-      this.emit('peer:down', p, reason);
+      if (!p.transient) this.emit('peer:down', p, reason);
     });
 
     this.mdns = init.mdns === false ? undefined : new LateService('mdns', () => {

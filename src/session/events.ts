@@ -57,14 +57,13 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     peer.on(event, fn as Listener);
   };
 
-  // One-shot commands come and go all day on a busy LAN: no notice for them.
   on('peer:up', (p: RemotePeer) => {
     sink.mesh?.();
-    if (!p.transient) info(`peer up: ${p.name} ${p.address}`);
+    info(`peer up: ${p.name} ${p.address}`);
   });
   on('peer:down', (p: RemotePeer, reason: string) => {
     sink.mesh?.();
-    if (!p.transient) info(`peer down: ${p.name} (${reason})`);
+    info(`peer down: ${p.name} (${reason})`);
   });
   // Warnings held while nobody listened arrive as soon as this subscribes.
   on('warning', (m: string) => warning(m));
