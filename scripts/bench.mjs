@@ -4,7 +4,8 @@
 // every copy's SHA-256 is checked. Writes bench/results/latest.{json,md,svg}.
 // Usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--rounds N] [--list] [--out DIR] [--cpu-prof DIR]
 // (--cpu-prof: every lanmesh peer writes a .cpuprofile into DIR; the figures then include the profiler's cost;
-//  --cli PATH: another build's dist/src/cli.js, to compare builds on the same machine)
+//  --cli PATH: another build's dist/src/cli.js, to compare builds on the same machine;
+//  env LANMESH_BENCH_NODE_FLAGS='--trace-gc' adds node flags to every peer, LANMESH_BENCH_STDERR=DIR keeps their output)
 // The scenarios live in scripts/bench/scenarios/ (see registry.mjs to add one).
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,7 +78,11 @@ const stop = () => {
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 
-const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
+// LANMESH_BENCH_NODE_FLAGS (e.g. --trace-gc) goes to every lanmesh peer's node as well.
+const nodeFlags = [
+  ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : []),
+  ...(process.env.LANMESH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+];
 const started = performance.now();
 const results = [];
 let failure;

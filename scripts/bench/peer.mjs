@@ -27,8 +27,11 @@ export class LanmeshPeer {
       this.wake();
     });
     this.child.stderr.setEncoding('utf8').on('data', (s) => (this.err = (this.err + s).slice(-4000)));
-    // LANMESH_BENCH_STDERR=DIR keeps every peer's whole stderr (e.g. with NODE_DEBUG=lanmesh:*).
-    if (process.env.LANMESH_BENCH_STDERR) this.child.stderr.pipe(createWriteStream(join(process.env.LANMESH_BENCH_STDERR, `${name}-${this.child.pid}.log`)));
+    // LANMESH_BENCH_STDERR=DIR keeps every peer's whole stderr (e.g. with NODE_DEBUG=lanmesh:*) and stdout.
+    if (process.env.LANMESH_BENCH_STDERR) {
+      this.child.stderr.pipe(createWriteStream(join(process.env.LANMESH_BENCH_STDERR, `${name}-${this.child.pid}.log`)));
+      this.child.stdout.pipe(createWriteStream(join(process.env.LANMESH_BENCH_STDERR, `${name}-${this.child.pid}.out`)));
+    }
     this.exited = new Promise((r) => this.child.once('close', () => (this.wake(), r())));
     this.child.stdin.on('error', () => undefined);
   }
