@@ -49,6 +49,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   private readonly views = new Map<FileId, MeshFile>();
   private readonly dirty = new Set<FileId>();
   private sorted: MeshFile[] | undefined;
+  private reachChanges = 0;
   private byName: Map<string, MeshFile[]> | undefined;
   private remoteCost = 0;
   private seq = 0;
@@ -75,6 +76,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
   removePeer(peer: PeerId): void {
     const located = this.reachable.delete(peer);
+    if (located) this.reachChanges++;
     if (this.drop(peer) || located) this.emit('change');
   }
 
@@ -84,7 +86,13 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const next = { name: printable(at.name), address: at.address, ports: { ...at.ports } };
     if (known && sameReach(known, next)) return;
     this.reachable.set(peer, next);
+    this.reachChanges++;
     if (this.byPeer.has(peer)) this.emit('change');
+  }
+
+  /** Bumped whenever a peer's address or ports change: what reach() says may differ from then on. */
+  get reachEpoch(): number {
+    return this.reachChanges;
   }
 
   /** Where `peer` answers, as discovery last told catalog sync. */

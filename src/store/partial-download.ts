@@ -4,7 +4,7 @@
 // hash of its hash list): chunks this process verified as they arrived are not read again.
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LanmeshError } from '../errors.js';
+import { LanmeshError, isLanmeshError } from '../errors.js';
 import { logger } from '../log.js';
 import { FILE_ID_RE, type ChunkIndex, type FileId, type Manifest } from '../types.js';
 import { Bitfield } from './bitfield.js';
@@ -133,13 +133,19 @@ export class PartialDownload {
    */
   private static async openSingle(peerDir: string, m: Manifest, init: PartialOpenInit): Promise<PartialDownload> {
     const root = partialRoot(peerDir);
-    await mkdir(root, { recursive: true }).catch((e: unknown) => {
-      throw new LanmeshError('IO', `cannot create ${root}`, { cause: e });
-    });
     const dataPath = join(root, `${m.id}${SINGLE_SUFFIX}`);
-    const fh = await open(dataPath, 'w+').catch((e: unknown) => {
-      throw new LanmeshError('IO', `cannot prepare the download of ${m.name} in ${root}`, { cause: e });
-    });
+    // The folder is there but for the first download: create it only when the open says it is not.
+    const fh = await open(dataPath, 'w+')
+      .catch(async (e: unknown) => {
+        if (!isMissing(e)) throw e;
+        await mkdir(root, { recursive: true }).catch((err: unknown) => {
+          throw new LanmeshError('IO', `cannot create ${root}`, { cause: err });
+        });
+        return open(dataPath, 'w+');
+      })
+      .catch((e: unknown) => {
+        throw isLanmeshError(e) ? e : new LanmeshError('IO', `cannot prepare the download of ${m.name} in ${root}`, { cause: e });
+      });
     return new PartialDownload(m, root, fh, new Bitfield(m.hashes.length), 'new', init.hasher, dataPath);
   }
 

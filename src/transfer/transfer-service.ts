@@ -72,6 +72,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private receiver: ReceiverPort | undefined;
   private readonly catalog: Catalog;
   private readonly lookup: PeerLookup;
+  /** Per download: the catalog's view of its file and reach epoch its holders were last computed from. */
+  private readonly holdersFrom = new Map<FileId, { view: MeshFile | undefined; reach: number }>();
   private readonly downloads = new Map<FileId, Download>();
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
@@ -124,7 +126,9 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
     try {
-      const onDisk = await PartialDownload.find(this.init.store.dir, file.id, { warn: this.init.onWarning });
+      // A file of one chunk (as the catalog says) never has a partial folder to resume: no look.
+      // Should the claim be wrong, open() still resumes what is on disk once the manifest is here.
+      const onDisk = file.size <= file.chunkSize ? undefined : await PartialDownload.find(this.init.store.dir, file.id, { warn: this.init.onWarning });
       let manifest: Manifest;
       if (onDisk) manifest = onDisk.manifest;
       else {
@@ -162,6 +166,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       }
     } else {
       this.pushOrigins.set(id, origin.peer);
+      this.holdersFrom.delete(id);
       this.onCatalog();
     }
     const d = this.downloads.get(id)!;
@@ -171,6 +176,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       release: () => {
         if (this.pushOrigins.get(id) !== origin.peer) return;
         this.pushOrigins.delete(id);
+        this.holdersFrom.delete(id);
         this.onCatalog();
       },
     };
@@ -318,7 +324,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       this.emit('download', { type: 'failed', failure: { id: d.id, name, error: describeError(err) } });
     });
     d.on('done', (summary) => void this.completed(d, summary));
-    const holders = this.holders(this.meshFile(d.id), manifest);
+    const holders = this.holdersOf(d);
     const start: DownloadStart = {
       id: d.id,
       name,
@@ -349,6 +355,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.downloads.get(d.id) === d) {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);
+      this.holdersFrom.delete(d.id);
     }
     this.source.removePartial(d.id);
   }
@@ -358,12 +365,25 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
   }
 
-  /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
+  /** A download's holders now, noting what they were computed from (see onCatalog). */
+  private holdersOf(d: Download): HolderInfo[] {
+    const view = this.meshFile(d.id);
+    this.holdersFrom.set(d.id, { view, reach: this.catalog.reachEpoch });
+    return this.holders(view, d.manifest);
+  }
+
+  /**
+   * A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out
+   * of it. Only downloads whose file view or holders' addresses changed are told: with many downloads
+   * at once (each finished file changes the catalog), telling every one on every change was O(n²).
+   */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || this.closed) return;
     for (const d of this.downloads.values()) {
+      const from = this.holdersFrom.get(d.id);
+      if (from && from.reach === this.catalog.reachEpoch && from.view === this.meshFile(d.id)) continue;
       try {
-        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
+        d.setHolders(this.holdersOf(d));
       } catch (e) {
         this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
       }

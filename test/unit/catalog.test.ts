@@ -189,4 +189,24 @@ test('20 peers × 60,000 entries stay inside the default budget (heap bounded)',
   assert.ok(grown < 1.5 * (DEFAULT_REMOTE_BUDGET_BYTES / 1048576), `heap grew ${grown.toFixed(0)} MB`);
 });
 
+test('a file view stays the same object until its listings change, and reachEpoch counts moves (downloads are told only then)', () => {
+  const c = new Catalog({ id: me, name: 'peer1' });
+  c.setRemote(p2, 'peer2', [entry(idA, 'a.txt'), entry(idB, 'b.txt')]);
+  const a = c.file(idA);
+  const b = c.file(idB);
+  c.setLocal([entry(idB, 'b.txt')]);
+  assert.is(c.file(idA), a, 'another file finishing here leaves this view alone');
+  assert.is.not(c.file(idB), b, 'the changed file gets a new view');
+  const ports = { receiver: 1, sender: 2, distributor: 3, distributee: 4 };
+  const e0 = c.reachEpoch;
+  c.locate(p2, { name: 'peer2', address: '10.0.0.2', ports });
+  c.locate(p2, { name: 'peer2', address: '10.0.0.2', ports });
+  assert.is(c.reachEpoch, e0 + 1, 'the same address again is no move');
+  c.locate(p2, { name: 'peer2', address: '10.0.0.9', ports });
+  assert.is(c.reachEpoch, e0 + 2);
+  c.removePeer(p2);
+  assert.is(c.reachEpoch, e0 + 3);
+  assert.is(c.file(idA), undefined);
+});
+
 test.run();
