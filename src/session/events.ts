@@ -3,8 +3,8 @@
 // structured download updates. Attaching also resumes the partial downloads left in the folder.
 import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
-import type { DownloadEvent } from '../transfer/transfer-service.js';
-import { formatDone, formatDropped, formatStart, formatState } from './text.js';
+import type { DownloadEvent, UploadEvent, UploadRow } from '../transfer/transfer-service.js';
+import { formatDone, formatDropped, formatStart, formatState, formatUploadDone } from './text.js';
 import { describeError } from '../errors.js';
 import { attachPushEvents } from './push-events.js';
 import type { PushRow } from '../push/push-service.js';
@@ -29,6 +29,8 @@ export interface SessionSink {
   push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
+  /** Uploads to other peers running now (every half second while bytes flow; [] when none). */
+  uploads?(rows: UploadRow[]): void;
 }
 
 /** What a session needs of a Peer. */
@@ -101,6 +103,11 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
         if (e.failure.cancelled) return info(`download ${e.failure.name} cancelled: its partial data is deleted`);
         return warning(`download ${e.failure.name} failed: ${e.failure.error}`);
     }
+  });
+
+  on('upload', (e: UploadEvent) => {
+    if (e.type === 'rows') sink.uploads?.(e.rows);
+    else info(formatUploadDone(e.done));
   });
 
   attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));

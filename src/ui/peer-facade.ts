@@ -7,6 +7,7 @@ import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
 import { formatPushRow } from '../session/push-format.js';
+import { formatUploadRow } from '../session/text.js';
 import { DownloadTracker } from './download-tracker.js';
 
 export interface PeerFacadeInit {
@@ -45,6 +46,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
   };
   const downloads = new DownloadTracker();
   const pushes = new Map<string, PushView>();
+  let uploads: string[] = [];
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
@@ -62,6 +64,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       ...mesh,
       downloads: downloads.list(),
       ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
+      ...(uploads.length > 0 ? { uploads } : {}),
       notices,
     };
   };
@@ -81,6 +84,10 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     },
     mesh() {
       mesh = undefined;
+      changed();
+    },
+    uploads(rows) {
+      uploads = rows.map(formatUploadRow);
       changed();
     },
   });
@@ -105,6 +112,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       session.close();
       downloads.clear();
       pushes.clear();
+      uploads = [];
       listeners.clear();
     },
   };
