@@ -47,8 +47,15 @@ type Listener = Parameters<SessionPeer['on']>[1];
  * Listens to `peer` for `sink`, then resumes partial downloads (after listening, so their start
  * lines are seen). Peers found before this call are reported as "peer up" lines at once.
  */
-export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
-  const info = (text: string) => sink.line({ level: 'info', text });
+export interface SessionOptions {
+  /** --quiet: only warnings and finished results become lines (no peer up/down, starts, sent lines). */
+  quiet?: boolean;
+}
+
+export function attachSession(peer: SessionPeer, sink: SessionSink, opts: SessionOptions = {}): Session {
+  const info = (text: string) => {
+    if (!opts.quiet) sink.line({ level: 'info', text });
+  };
   const warning = (text: string) => sink.line({ level: 'warning', text });
   /** Downloads that said they wait, until they run again. */
   const waiting = new Set<string>();
@@ -110,7 +117,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     else info(formatUploadDone(e.done));
   });
 
-  attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
+  attachPushEvents(on, (l) => (l.level === 'info' ? info(l.text) : sink.line(l)), (u) => sink.push?.(u));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {

@@ -16,6 +16,8 @@ export interface PeerFacadeInit {
   commands?: Command[];
   /** Notices kept for late subscribers (default 100). */
   maxNotices?: number;
+  /** --quiet: only warnings and finished results are printed. */
+  quiet?: boolean;
 }
 
 export interface ClosablePeerFacade extends PeerFacade {
@@ -90,7 +92,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       uploads = rows.map(formatUploadRow);
       changed();
     },
-  });
+  }, { quiet: init.quiet });
 
   return {
     commands: commands.map(({ name, usage, summary }) => ({ name, usage, summary })),
