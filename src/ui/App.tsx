@@ -172,7 +172,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
   return (
     <>
       <Static key={replay.epoch} items={replay.from > 0 ? output.slice(replay.from) : output}>
-        {(entry) => <OutputLine key={entry.key} entry={entry} />}
+        {(entry) => <OutputLine key={entry.key} entry={entry} width={width} />}
       </Static>
       <Box flexDirection="column">
         <Header self={state.self} peerCount={state.peers.length} width={width} index={state.index} discovering={state.discovering} />
