@@ -1,5 +1,7 @@
 // Hashing off the event loop: one worker thread (hash-worker.ts) takes queued requests one at a
-// time and returns each file's chunk hashes (or those of chosen chunks). close() terminates it.
+// time and returns each file's chunk hashes (or those of chosen chunks). Up to IN_FLIGHT requests
+// are handed to it at once, so it goes on to the next small file without waiting for this thread
+// to answer (one round trip per file was most of a small file's cost). close() terminates it.
 import { Worker } from 'node:worker_threads';
 import { LanmeshError } from '../errors.js';
 import type { HashReply, HashRequest } from './hash-worker.js';
@@ -20,6 +22,9 @@ export interface FileHasher {
   close(): Promise<void>;
 }
 
+/** Requests handed to the worker at once (it runs them one after another). */
+const IN_FLIGHT = 16;
+
 interface Job {
   id: number;
   path: string;
@@ -35,8 +40,8 @@ interface Job {
 export class Hasher implements FileHasher {
   private worker: Worker | undefined;
   private readonly queue: Job[] = [];
-  /** The job the worker is on; stays set after an abort until the worker answers. */
-  private current: Job | undefined;
+  /** Jobs handed to the worker, oldest (the one it is on) first; a job stays here after an abort until the worker answers. */
+  private readonly sent: Job[] = [];
   private nextId = 1;
   private requested = 0;
   private closing: Promise<void> | undefined;
@@ -76,7 +81,7 @@ export class Hasher implements FileHasher {
   private abort(job: Job): void {
     const i = this.queue.indexOf(job);
     if (i >= 0) this.queue.splice(i, 1);
-    else if (this.current === job) this.worker?.postMessage({ t: 'cancel', id: job.id } satisfies HashRequest);
+    else if (this.sent.includes(job)) this.worker?.postMessage({ t: 'cancel', id: job.id } satisfies HashRequest);
     this.settle(job, () => job.reject(job.signal?.reason));
   }
 
@@ -88,17 +93,20 @@ export class Hasher implements FileHasher {
   }
 
   private pump(): void {
-    if (this.current || this.closing) return;
-    const job = this.queue.shift();
-    if (!job) {
+    if (this.closing) return;
+    if (this.sent.length === 0 && this.queue.length === 0) {
       // Idle: do not keep the process alive for an unused worker.
       this.worker?.unref();
       return;
     }
-    this.current = job;
-    const w = this.ensureWorker();
-    w.ref();
-    w.postMessage({ t: 'hash', id: job.id, path: job.path, chunkSize: job.chunkSize, indices: job.indices } satisfies HashRequest);
+    while (this.sent.length < IN_FLIGHT) {
+      const job = this.queue.shift();
+      if (!job) return;
+      this.sent.push(job);
+      const w = this.ensureWorker();
+      w.ref();
+      w.postMessage({ t: 'hash', id: job.id, path: job.path, chunkSize: job.chunkSize, indices: job.indices } satisfies HashRequest);
+    }
   }
 
   private ensureWorker(): Worker {
@@ -112,9 +120,10 @@ export class Hasher implements FileHasher {
   }
 
   private onReply(m: HashReply): void {
-    const job = this.current;
+    // The worker answers in the order it was asked.
+    const job = this.sent[0];
     if (!job || job.id !== m.id) return;
-    this.current = undefined;
+    this.sent.shift();
     if (m.t === 'done') this.settle(job, () => job.resolve({ hashes: m.hashes, size: m.size, mtimeMs: m.mtimeMs }));
     else this.settle(job, () => job.reject(new LanmeshError(m.code, m.message)));
     this.pump();
@@ -125,8 +134,9 @@ export class Hasher implements FileHasher {
     if (this.worker !== w) return;
     this.worker = undefined;
     if (this.closing) return;
-    const job = this.current;
-    this.current = undefined;
+    const job = this.sent.shift();
+    // The others it was handed go to the next worker, first in line as before.
+    this.queue.unshift(...this.sent.splice(0).filter((j) => !j.settled));
     if (job) this.settle(job, () => job.reject(new LanmeshError('IO', `hash worker failed on ${job.path}`, { cause: e })));
     this.pump();
   }
@@ -134,8 +144,7 @@ export class Hasher implements FileHasher {
   /** Idempotent: fails queued requests and terminates the worker. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const jobs = [this.current, ...this.queue.splice(0)];
-      this.current = undefined;
+      const jobs = [...this.sent.splice(0), ...this.queue.splice(0)];
       for (const job of jobs) {
         if (job) this.settle(job, () => job.reject(new LanmeshError('IO', `hasher closed before hashing ${job.path}`)));
       }
