@@ -17,6 +17,7 @@ import { describeError } from './errors.js';
 import { helpText } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
 import { defaultBasePort } from './cli/default-port.js';
+import { newSecretPhrase } from './peer/secret.js';
 
 const MEOW_OPTIONS = {
     importMeta: import.meta,
@@ -32,6 +33,7 @@ const MEOW_OPTIONS = {
       peer: { type: 'string', isMultiple: true },
       tui: { type: 'boolean', default: true },
       accept: { type: 'string' },
+      secret: { type: 'string' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
@@ -49,7 +51,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'secret', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -93,6 +95,11 @@ async function main(): Promise<void> {
   if (command === 'index-server') {
     await indexServer(args);
     return;
+  }
+  if (command === 'secret') {
+    if (args[0] !== 'new' || args.length > 1) usageError(`lanmesh secret takes 'new' (prints a fresh mesh secret), got '${args.join(' ')}'`);
+    process.stdout.write(`${newSecretPhrase()}\n`);
+    process.exit(EXIT.ok);
   }
   if (command === 'doctor') {
     const code = await runDoctorCommand({ flags: cli.flags, args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
@@ -191,7 +198,7 @@ async function withInterrupt(run: (signal: AbortSignal) => Promise<number>): Pro
 /** `lanmesh index-server`: runs until SIGINT/SIGTERM; exit 1 with one line when it cannot listen. */
 async function indexServer(args: string[]): Promise<void> {
   if (args.length > 0) usageError(`index-server takes no argument, got '${args[0]}'`);
-  const peerFlags = (['transferPort', 'dir', 'name', ...Object.keys(ONE_SHOT_FLAGS)] as const)
+  const peerFlags = (['transferPort', 'dir', 'name', 'secret', ...Object.keys(ONE_SHOT_FLAGS)] as const)
     .filter((k) => {
       const v = cli.flags[k as keyof typeof cli.flags];
       return v !== undefined && v !== false;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { LanmeshError } from './errors.js';
 import type { PeerInit } from './peer.js';
 import { mergeEntries, parseStaticEntry, parseStaticList } from './discovery/static-list.js';
+import { checkSecret } from './wire/mesh-keys.js';
 
 export interface PeerFlags {
   transferPort?: number;
@@ -12,11 +13,13 @@ export interface PeerFlags {
   peer?: string[];
   /** Pushes from other peers: all | none. */
   accept?: string;
+  /** `--secret PHRASE`: a private mesh (else LANMESH_SECRET, else the folder's .lanmesh/secret). */
+  secret?: string;
 }
 
 const MAX_BASE_PORT = 65535 - 3;
 
-/** `env` is where LANMESH_PEERS (HOST:PORT, separated by commas or spaces) is read from. */
+/** `env` is where LANMESH_PEERS (HOST:PORT, separated by commas or spaces) and LANMESH_SECRET are read from. */
 export function parsePeerConfig(flags: PeerFlags, cwd: string, env: Record<string, string | undefined> = {}): PeerInit {
   const port = flags.transferPort;
   if (port === undefined) throw new LanmeshError('BAD_CONFIG', 'missing -t PORT (the transfer port; the peer uses PORT..PORT+3)');
@@ -34,5 +37,15 @@ export function parsePeerConfig(flags: PeerFlags, cwd: string, env: Record<strin
     (flags.peer ?? []).map((p) => parseStaticEntry(p, '--peer')),
     parseStaticList(env.LANMESH_PEERS ?? '', 'LANMESH_PEERS'),
   );
-  return { dir: resolve(cwd, flags.dir ?? '.'), port, name, accept, ...(staticPeers.length ? { staticPeers } : {}) };
+  const secret = givenSecret(flags.secret, env.LANMESH_SECRET);
+  return {
+    dir: resolve(cwd, flags.dir ?? '.'), port, name, accept, ...(staticPeers.length ? { staticPeers } : {}), ...(secret !== undefined ? { secret } : {}),
+  };
+}
+
+/** --secret wins over LANMESH_SECRET; an empty variable counts as unset (a flag given empty is a mistake). */
+function givenSecret(flag: string | undefined, env: string | undefined): string | undefined {
+  if (flag !== undefined) return checkSecret(flag, '--secret');
+  if (env !== undefined && env !== '') return checkSecret(env, 'LANMESH_SECRET');
+  return undefined;
 }

@@ -15,6 +15,7 @@ const PEER = `
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
     $ lanmesh doctor [-t <port>] [--peer <host>:<port>]…   (why no peers?)
+    $ lanmesh secret new              (prints a strong mesh secret)
     $ lanmesh help [<command>]        (or: lanmesh <command> --help)
 
   Starts a peer on <folder> (default: the current folder). It offers the files
@@ -38,6 +39,9 @@ const PEER = `
                          Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
     --accept all|none    Pushes from other peers: take them (default) or not
+    --secret PHRASE      A private mesh: only peers with the same secret see
+                         and reach each other, over TLS. Also LANMESH_SECRET
+                         or .lanmesh/secret (mode 0600)
     --index              P2P-CI index server HOST[:PORT] (default port 7734)
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)
@@ -68,6 +72,7 @@ const ONE_SHOT_OPTIONS = `
     -t, --transfer-port  Use ports T..T+3 (default: any free ones)
     --dir <folder>       Act as the peer of that folder (default: a scratch one)
     --peer HOST:PORT     Also ask this peer (PORT = its -t); repeatable
+    --secret PHRASE      Join that private mesh (also LANMESH_SECRET)
     -h, --help           Show this help`;
 
 const ONE_SHOT: Record<string, string> = {

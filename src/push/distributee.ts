@@ -3,7 +3,8 @@
 // reports progress to the origin's distributor port (docs/PROTOCOL.md "Push").
 import { statfs } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { TcpListener } from '../transfer/tcp-listener.js';
+import { TcpListener, DEFAULT_MAX_PER_ADDRESS } from '../transfer/tcp-listener.js';
+import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { FramedConnection } from '../wire/connection.js';
 import { MAX_CONTROL, MAX_FRAME } from '../wire/frame.js';
 import type { ControlMessage, PushOffer, PushVerdict } from '../wire/messages.js';
@@ -27,6 +28,8 @@ export interface DistributeeDeps {
   onWarning(msg: string): void;
   onNotice(msg: string): void;
   reportIntervalMs?: number;
+  /** What the port and the reports to the origin speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 /** Connections at once: an offer may be 8 MiB before anything is proven, so few of them. */
@@ -44,7 +47,9 @@ export class DistributeePort {
 
   static async start(port: number, host: string, deps: DistributeeDeps): Promise<DistributeePort> {
     let self: DistributeePort | undefined;
-    const listener = await TcpListener.listen(port, host, 'distributee', (s) => (self ? self.accept(s) : s.destroy()), MAX_CONNECTIONS);
+    const listener = await TcpListener.listen(port, host, 'distributee', (s) => (self ? self.accept(s) : s.destroy()), MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, {
+      security: deps.security ?? OPEN_MESH,
+    });
     self = new DistributeePort(listener, deps);
     return self;
   }
@@ -164,6 +169,7 @@ class Reception {
       have: () => feed.have(),
       intervalMs: deps.reportIntervalMs,
       onWarning: deps.onWarning,
+      security: deps.security,
     });
   }
 

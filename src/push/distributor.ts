@@ -1,7 +1,8 @@
 // The distributor port (T+2): pushes this peer originates. Recipients report their progress here;
 // each report goes to the push its token names, and only from that recipient's address.
 import type { Socket } from 'node:net';
-import { TcpListener } from '../transfer/tcp-listener.js';
+import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from '../transfer/tcp-listener.js';
+import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { FramedConnection } from '../wire/connection.js';
 import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS } from '../wire/frame.js';
 import type { ControlMessage, PushReport } from '../wire/messages.js';
@@ -13,7 +14,7 @@ export type ReportRoute = (msg: PushReport, address: string | undefined) => bool
 export class DistributorPort {
   private constructor(private readonly listener: TcpListener) {}
 
-  static async start(port: number, host: string, route: ReportRoute, onWarning: (m: string) => void): Promise<DistributorPort> {
+  static async start(port: number, host: string, route: ReportRoute, onWarning: (m: string) => void, security: SocketSecurity = OPEN_MESH): Promise<DistributorPort> {
     let self: DistributorPort | undefined;
     const listener = await TcpListener.listen(port, host, 'distributor', (s: Socket) => {
       if (!self) return s.destroy();
@@ -39,7 +40,7 @@ export class DistributorPort {
         const rid = 'rid' in msg && typeof msg.rid === 'number' ? msg.rid : undefined;
         void conn.send({ t: 'error', rid, code: 'UNSUPPORTED', message: `the distributor port takes push.report, not '${msg.t}'` }).then(() => conn.end(), () => conn.close());
       });
-    });
+    }, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, { security });
     self = new DistributorPort(listener);
     return self;
   }

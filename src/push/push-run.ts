@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { FramedConnection, dialFramed } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { PushReport, PushVerdict } from '../wire/messages.js';
 import { Bitfield } from '../store/bitfield.js';
 import type { ChunkIndex, Manifest, PeerId } from '../types.js';
@@ -30,6 +31,8 @@ export interface PushRunInit {
   /** A recipient that sends no report for this long is taken as gone (default 20 s; heartbeats come every 5 s). */
   silenceMs?: number;
   offerTimeoutMs?: number;
+  /** What the dials to recipients speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export interface PushRunEvents {
@@ -136,7 +139,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   private async offer(r: Recipient): Promise<void> {
     const { target } = r;
     try {
-      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 15_000 });
+      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 15_000, security: this.init.security });
       r.conn = conn;
       conn.on('warning', (e) => this.init.onWarning(`push to ${target.name}: ${describeError(e)}`));
       conn.on('control', () => conn.close());

@@ -1,6 +1,7 @@
 // Push as one service of the peer: owns the distributor (T+2) and distributee (T+3) ports, starts the
 // pushes this peer originates (PushRun) and takes the ones others send (DistributeePort). Built from
 // its dependencies only: the store, the catalog, the transfer hook and the peer table.
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { EventEmitter } from 'node:events';
 import type { Catalog } from '../catalog/catalog.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -40,6 +41,8 @@ export interface PushServiceInit {
   accept?: AcceptPolicy;
   onWarning(msg: string): void;
   onNotice(msg: string): void;
+  /** What both ports and every push dial speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export interface PushEvents {
@@ -65,7 +68,7 @@ export class PushService extends EventEmitter<PushEvents> {
   /** Binds both ports; on failure nothing stays bound. */
   static async start(init: PushServiceInit): Promise<PushService> {
     const svc = new PushService(init);
-    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a) => svc.runs.get(m.push)?.report(m, a), init.onWarning);
+    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a) => svc.runs.get(m.push)?.report(m, a), init.onWarning, init.security);
     try {
       svc.distributee = await DistributeePort.start(init.distributeePort, init.host, {
         selfId: init.self,
@@ -76,6 +79,7 @@ export class PushService extends EventEmitter<PushEvents> {
         startPushed: (m, origin) => init.transfer.pushed(m, origin),
         onWarning: init.onWarning,
         onNotice: init.onNotice,
+        security: init.security,
       });
     } catch (e) {
       await svc.distributor.close();
@@ -108,6 +112,7 @@ export class PushService extends EventEmitter<PushEvents> {
       targets,
       readChunk: (i) => this.init.store.readChunk(manifest.id, i),
       onWarning: this.init.onWarning,
+      security: this.init.security,
     });
     const base = { id: manifest.id, name: manifest.name };
     const known = new Set(everyone.map((p) => p.id));

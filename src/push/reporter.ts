@@ -2,6 +2,7 @@
 // sent it, at most every intervalMs while it changes, every HEARTBEAT_MS regardless (the origin takes
 // silence for a departure), and at once when the download ends.
 import { FramedConnection, dialFramed } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { ReportState } from '../wire/messages.js';
 import type { Bitfield } from '../store/bitfield.js';
 import type { PeerId } from '../types.js';
@@ -15,6 +16,8 @@ export interface ReporterInit {
   have(): Bitfield;
   intervalMs?: number;
   onWarning(msg: string): void;
+  /** What the dial to the origin speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export const HEARTBEAT_MS = 5_000;
@@ -78,7 +81,7 @@ export class Reporter {
 
   private connection(): Promise<FramedConnection | undefined> {
     if (this.conn && !this.conn.isClosed) return Promise.resolve(this.conn);
-    this.dialing ??= dialFramed(this.init.address, this.init.port)
+    this.dialing ??= dialFramed(this.init.address, this.init.port, { security: this.init.security })
       .then((c) => {
         c.on('warning', () => c.close());
         c.on('control', () => c.close());

@@ -24,6 +24,7 @@ import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
@@ -41,6 +42,8 @@ export interface TransferInit {
   stallMs?: number;
   /** Stalls or refusals in a row before a holder is dropped from a download (default 3). */
   maxStrikes?: number;
+  /** What the receiver port and every dial speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export interface TransferEvents {
@@ -91,6 +94,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       slots: init.uploadSlots,
       onWarning: init.onWarning,
       pool: this.sendPool,
+      security: init.security,
     });
   }
 
@@ -113,6 +117,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
         for (const d of this.downloads.values()) d.linkActive(peer, address);
       },
       bodyAllocator: this.pool.take,
+      security: this.init.security,
     });
     return this.receiver;
   }
@@ -133,7 +138,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
         const fetched = await fetchManifest(
           file.id,
-          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })),
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort, security: this.init.security })),
           undefined,
           undefined,
           (h, conn) => this.spares.put(h.address, h.senderPort, conn),
@@ -304,6 +309,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onStored: () => this.source.progressed(),
       onPlace: (path) => store.expect(path),
       adopt: (address, port) => this.spares.take(address, port),
+      security: this.init.security,
       pool: this.pool,
     });
     this.downloads.set(d.id, d);
