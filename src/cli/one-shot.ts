@@ -46,6 +46,8 @@ export interface OneShotFlags {
   out?: string;
   to?: string;
   secret?: string;
+  /** No status or progress line on stderr. */
+  quiet?: boolean;
 }
 
 export interface OneShotInit {
@@ -188,7 +190,7 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
 
 export async function runOneShot(o: OneShotInit): Promise<number> {
   const say = (s: string) => o.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  const status = statusLine(o.stderr, o.flags.json !== true);
+  const status = statusLine(o.stderr, o.flags.json !== true && o.flags.quiet !== true);
   const failLine = (err: unknown) => {
     status.clear();
     o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);

@@ -49,6 +49,8 @@ export interface UploadInit {
   pool?: ChunkPool;
   /** What the dial-backs speak (a private mesh's TLS-PSK; default plain TCP). */
   security?: SocketSecurity;
+  /** A chunk of request `token` has left (for the seeder's upload rows). */
+  onSent?: (token: string, bytes: number) => void;
 }
 
 export interface UploadRequest {
@@ -238,5 +240,6 @@ export class UploadManager {
     }
     this.stats.chunks++;
     this.stats.bytes += data.length;
+    this.init.onSent?.(job.token, data.length);
   }
 }
