@@ -312,6 +312,11 @@ export class Peer extends EventEmitter {
     return this.compat;
   }
 
+  /** What this peer's connections speak (the doctor's hello probes use it too). */
+  get socketSecurity(): SocketSecurity {
+    return this.security;
+  }
+
   /** True on a private mesh (a secret was given or found): every connection is TLS-PSK. */
   get isPrivate(): boolean {
     return this.security.isPrivate;

@@ -152,6 +152,27 @@ if (skip) {
       await tmp.remove();
     }
   }));
+
+  test('doctor probes a private static peer with the secret: answered with it, refused without', withTimeout(40_000, async () => {
+    const tmp = await makeTmpDir();
+    const lan = await createLan(2);
+    let peer: PeerProcess | undefined;
+    try {
+      const dir = join(tmp.path, 'p');
+      await mkdir(join(dir, 'shared'), { recursive: true });
+      peer = await startPeer({ host: lan.hosts[0]!, dir, port: PORT, name: 'private', args: ['--secret', SECRET] });
+      const at = `${lan.hosts[0]!.address}:${PORT}`;
+      const withSecret = await inHost(lan.hosts[1]!, [CLI, 'doctor', '--peer', at], { LANMESH_SECRET: SECRET });
+      assert.match(withSecret.stdout, new RegExp(`${at}: private \\([0-9a-f]+\\) at .* answers hello`), withSecret.stdout);
+      const without = await inHost(lan.hosts[1]!, [CLI, 'doctor', '--peer', at]);
+      assert.match(without.stdout, new RegExp(`${at}: no hello answer`), without.stdout);
+      assert.match(without.stdout, /same --secret/);
+    } finally {
+      await peer?.close();
+      await lan.close();
+      await tmp.remove();
+    }
+  }));
 }
 
 test.run();
