@@ -1,7 +1,6 @@
 // Push as one service of the peer: owns the distributor (T+2) and distributee (T+3) ports, starts the
 // pushes this peer originates (PushRun) and takes the ones others send (DistributeePort). Built from
 // its dependencies only: the store, the catalog, the transfer hook and the peer table.
-import type { SocketSecurity } from '../wire/secure-socket.js';
 import { EventEmitter } from 'node:events';
 import type { Catalog } from '../catalog/catalog.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -9,6 +8,7 @@ import type { TransferService, DownloadEvent } from '../transfer/transfer-servic
 import { resolveFile } from '../transfer/resolve.js';
 import type { FileId, PeerId, PortSet } from '../types.js';
 import { LanmeshError } from '../errors.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { DistributorPort } from './distributor.js';
 import { DistributeePort, type AcceptPolicy } from './distributee.js';
 import { PushRun, type PushTarget } from './push-run.js';
