@@ -170,4 +170,28 @@ test('wrong secret and no secret: refused at the door, nothing listed either way
   }
 }));
 
+test('private mesh: a push (distribute) goes over TLS on T+2 and T+3 and arrives byte-identical', withTimeout(30_000, async () => {
+  const tmp = await makeTmpDir();
+  const peers: Peer[] = [];
+  try {
+    const bytes = fileBytes();
+    const a = await start(await folder(tmp.path, 'a', { 'pushed.txt': bytes }), 'a', SEEDER, { secret: SECRET });
+    peers.push(a);
+    await a.indexed;
+    // Same address: a probes b back where b's hello came from (a dial's source is 127.0.0.1).
+    const b = await start(await folder(tmp.path, 'b', {}), 'b', SEEDER, { secret: SECRET, staticPeers: [{ host: SEEDER, port: a.ports.receiver }] });
+    peers.push(b);
+    await waitFor(() => a.peers().some((p) => p.id === b.id) && b.peers().some((p) => p.id === a.id), { what: 'both see each other' });
+    const done = new Promise<{ rows: Array<{ state: string }> }>((resolve) => a.once('push:done', resolve));
+    const got = finished(b);
+    a.distribute('pushed.txt');
+    const summary = await done;
+    assert.equal(summary.rows.map((r) => r.state), ['done'], JSON.stringify(summary.rows));
+    assert.is(sha(await readFile((await got).path)), sha(bytes));
+  } finally {
+    for (const p of peers) await p.stop();
+    await tmp.remove();
+  }
+}));
+
 test.run();
