@@ -14,7 +14,7 @@ import { runIndexServer } from './cli/index-server-cmd.js';
 import { runDoctorCommand } from './cli/doctor-cmd.js';
 import { formatIndexStart } from './session/index-commands.js';
 import { describeError } from './errors.js';
-import { helpText } from './cli/help.js';
+import { helpText, helpTopics } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
 import { defaultBasePort } from './cli/default-port.js';
 import { newSecretPhrase } from './peer/secret.js';
@@ -79,7 +79,7 @@ function asTyped(key: string): string {
 /** `lanmesh help [topic]` and `--help`/`-h` anywhere: print that help, start nothing, exit 0. */
 function showHelp(topic: string | undefined): never {
   const text = helpText(topic);
-  if (text === undefined) usageError(`no help for '${topic}': commands are list, peers, where, download, doctor, index-server (see lanmesh --help)`);
+  if (text === undefined) usageError(`no help for '${topic}': commands are ${helpTopics().join(', ')} (see lanmesh --help)`);
   process.stdout.write(`\n  lanmesh ${cli.pkg.version ?? ''} — serverless peer-to-peer file sharing for one LAN\n${text}`);
   process.exit(EXIT.ok);
 }

@@ -146,6 +146,19 @@ ${ONE_SHOT_OPTIONS}
     --to <peers>         Push only to these peers
 ${EXIT_CODES}
 `,
+  secret: `
+  Usage
+    $ lanmesh secret new
+
+  Prints a strong random mesh secret (150 bits, in groups of five letters).
+  Give the same secret to every peer of a private mesh: --secret PHRASE, the
+  LANMESH_SECRET variable, or the file <folder>/.lanmesh/secret (mode 0600).
+  Peers with it see and reach only each other, over TLS; the others cannot.
+
+  Options
+    -h, --help           Show this help
+${EXIT_CODES}
+`,
   'index-server': `
   Usage
     $ lanmesh index-server [--port 7734] [--host 0.0.0.0] [--quiet]
@@ -162,6 +175,11 @@ ${EXIT_CODES}
 ${EXIT_CODES}
 `,
 };
+
+/** Every subcommand with a help of its own, in help order. */
+export function helpTopics(): string[] {
+  return Object.keys(ONE_SHOT);
+}
 
 /** The help of `topic` (a subcommand; undefined or '' for the peer itself), or undefined when unknown. */
 export function helpText(topic?: string): string | undefined {
