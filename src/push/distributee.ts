@@ -163,6 +163,9 @@ class Reception {
       self: deps.selfId,
       have: () => feed.have(),
       intervalMs: deps.reportIntervalMs,
+      onHolders: (holders) => {
+        if (!this.closed) feed.hint(holders.filter((h) => h.peer !== deps.selfId && h.peer !== this.origin));
+      },
       onWarning: deps.onWarning,
     });
   }

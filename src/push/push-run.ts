@@ -9,6 +9,8 @@ import { Bitfield } from '../store/bitfield.js';
 import type { ChunkIndex, Manifest, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
 import { PushPlan } from './push-plan.js';
+import { HolderRelay } from './holder-relay.js';
+import type { HolderReply } from './distributor.js';
 import type { PushRow, PushSummary, RowState } from './push-types.js';
 
 export interface PushTarget {
@@ -48,7 +50,12 @@ interface Recipient {
   row: PushRow;
   lastReport: number;
   sample: { at: number; chunks: number };
+  /** The connection its reports come on: news of the others goes back there. */
+  reply?: HolderReply;
 }
+
+/** Reports that come close together are relayed together. */
+const RELAY_DELAY_MS = 15;
 
 export class PushRun extends EventEmitter<PushRunEvents> {
   readonly token = randomBytes(16);
@@ -62,10 +69,13 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   private closed = false;
   private coveredOnce = false;
   private readonly chunks: number;
+  private readonly relay: HolderRelay;
+  private relayTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: PushRunInit) {
     super();
     this.chunks = init.manifest.hashes.length;
+    this.relay = new HolderRelay(this.chunks);
     for (const t of init.targets) {
       const row: PushRow = { peer: t.peer, name: t.name, state: 'offering', chunks: 0, total: this.chunks, fromOrigin: 0, fromPeers: 0, sent: 0, rate: 0 };
       this.recipients.set(t.peer, { target: t, row, lastReport: Date.now(), sample: { at: Date.now(), chunks: 0 } });
@@ -94,7 +104,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   }
 
   /** A report from `address`: false when it is not one of this push's recipients there (close that connection). */
-  report(msg: PushReport, address: string | undefined): boolean {
+  report(msg: PushReport, address: string | undefined, reply?: HolderReply): boolean {
     const r = this.recipients.get(msg.peer);
     if (!r || r.target.address !== address || !this.plan) return false;
     if (r.row.state !== 'receiving') return true;
@@ -111,6 +121,12 @@ export class PushRun extends EventEmitter<PushRunEvents> {
       r.sample = { at: now, chunks: count };
     }
     r.lastReport = now;
+    if (reply && r.reply !== reply) {
+      r.reply = reply;
+      this.relay.reset(msg.peer);
+    }
+    this.relay.update(msg.peer, have);
+    this.relaySoon();
     Object.assign(r.row, { chunks: count, fromOrigin: msg.fromOrigin, fromPeers: msg.fromPeers });
     this.plan.report(msg.peer, have, msg.state === 'done');
     if (msg.state === 'done') this.settle(r, 'done');
@@ -129,6 +145,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.relayTimer);
     for (const r of this.recipients.values()) r.conn?.close();
     this.wake();
   }
@@ -192,6 +209,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     if (r.row.state === 'gone' || r.row.state === 'done' || r.row.state === 'refused') return;
     this.setState(r, state, why);
     r.conn?.close();
+    this.relay.forget(r.target.peer);
     const n = this.plan?.gone(r.target.peer) ?? 0;
     if (n > 0) this.init.onWarning(`push ${this.init.manifest.name}: ${r.target.name} left (${why}); ${n} chunks dealt to the others`);
     this.wake();
@@ -208,6 +226,24 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     else delete r.row.reason;
     if (!this.closed) this.emit('recipient', { ...r.row });
     this.check();
+  }
+
+  /** Tells every receiving recipient what the others verified since it was told last (push.holders). */
+  private relaySoon(): void {
+    if (this.relayTimer || this.closed) return;
+    this.relayTimer = setTimeout(() => {
+      this.relayTimer = undefined;
+      let more = false;
+      for (const r of this.recipients.values()) {
+        if (r.row.state !== 'receiving' || !r.reply) continue;
+        const holders = this.relay.news(r.target.peer);
+        if (holders.length === 0) continue;
+        r.reply({ t: 'push.holders', push: this.tokenHex, holders });
+        more ||= this.relay.pending(r.target.peer);
+      }
+      if (more) this.relaySoon();
+    }, RELAY_DELAY_MS);
+    this.relayTimer.unref();
   }
 
   private wake(): void {

@@ -65,7 +65,7 @@ export class PushService extends EventEmitter<PushEvents> {
   /** Binds both ports; on failure nothing stays bound. */
   static async start(init: PushServiceInit): Promise<PushService> {
     const svc = new PushService(init);
-    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a) => svc.runs.get(m.push)?.report(m, a), init.onWarning);
+    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a, reply) => svc.runs.get(m.push)?.report(m, a, reply), init.onWarning);
     try {
       svc.distributee = await DistributeePort.start(init.distributeePort, init.host, {
         selfId: init.self,
