@@ -32,6 +32,7 @@ const MEOW_OPTIONS = {
       peer: { type: 'string', isMultiple: true },
       tui: { type: 'boolean', default: true },
       accept: { type: 'string' },
+      askTimeout: { type: 'number' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
@@ -49,7 +50,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'askTimeout', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

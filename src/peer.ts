@@ -55,6 +55,8 @@ export interface PeerInit {
   index?: IndexModeOptions;
   /** Pushes from other peers: take them all (default) or none. */
   accept?: AcceptPolicy;
+  /** How long an `--accept ask` offer waits for an answer (default 60 s). */
+  askTimeoutMs?: number;
 }
 
 export interface PeerView {
@@ -129,7 +131,10 @@ export class Peer extends EventEmitter {
     ];
     // Push (T+2, T+3): both ports in one service; its events are forwarded once it is made.
     this.push = new PushStarter({
-      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept, askTimeoutMs: init.askTimeoutMs,
+      // `--accept ask`: the question goes to whichever front end listens ('push:ask'); none, refused.
+      ask: (q) => this.listenerCount('push:ask') > 0 && this.emit('push:ask', q),
+      asked: (end) => this.emit('push:asked', end),
       catalog: () => this.catalog,
       // Every peer: a one-shot `lanmesh distribute` may push to us (push-service never pushes to one).
       peers: () => this.everyPeer(),

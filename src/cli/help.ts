@@ -37,7 +37,8 @@ const PEER = `
     --peer HOST:PORT     A peer mDNS cannot reach (PORT = its -t); repeatable.
                          Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
-    --accept all|none    Pushes from other peers: take them (default) or not
+    --accept MODE        Pushes from other peers: all (default), none or ask
+                         (y/n; refused after --ask-timeout S, default 60 s)
     --index              P2P-CI index server HOST[:PORT] (default port 7734)
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)

@@ -31,7 +31,10 @@ export interface PushRunInit {
   onWarning(msg: string): void;
   /** A recipient that sends no report for this long is taken as gone (default 20 s; heartbeats come every 5 s). */
   silenceMs?: number;
+  /** Longest wait for an offer's answer (default 75 s: a recipient may ask its user, for 60 s). */
   offerTimeoutMs?: number;
+  /** Answers awaited before the chunks are dealt (default 3 s); later accepters join without a share. */
+  dealAfterMs?: number;
 }
 
 export interface PushRunEvents {
@@ -92,7 +95,10 @@ export class PushRun extends EventEmitter<PushRunEvents> {
 
   /** Offers to everyone at once, then streams to those who accepted. */
   async start(): Promise<void> {
-    await Promise.all([...this.recipients.values()].map((r) => this.offer(r)));
+    const answers = Promise.all([...this.recipients.values()].map((r) => this.offer(r)));
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([answers, new Promise<void>((resolve) => (wait = setTimeout(resolve, this.init.dealAfterMs ?? 3000)))]);
+    clearTimeout(wait);
     if (this.closed) return;
     const accepted = [...this.recipients.values()].filter((r) => r.row.state === 'receiving').map((r) => r.target.peer);
     const held = [...this.recipients.values()].filter((r) => r.row.state === 'held').map((r) => r.target.peer);
@@ -153,7 +159,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   private async offer(r: Recipient): Promise<void> {
     const { target } = r;
     try {
-      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 15_000 });
+      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 75_000 });
       r.conn = conn;
       conn.on('warning', (e) => this.init.onWarning(`push to ${target.name}: ${describeError(e)}`));
       conn.on('control', () => conn.close());
@@ -173,7 +179,17 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   }
 
   private verdict(r: Recipient, verdict: PushVerdict, reason: string | undefined): void {
-    if (verdict === 'accept') return this.setState(r, 'receiving');
+    if (this.closed) return;
+    if (verdict === 'accept') {
+      r.lastReport = Date.now();
+      this.setState(r, 'receiving');
+      // An answer after the dealing: it joins the plan now.
+      if (this.plan) {
+        this.plan.join(r.target.peer);
+        void this.stream(r);
+      }
+      return;
+    }
     if (verdict === 'held') {
       r.row.chunks = this.chunks;
       return this.setState(r, 'held', 'already here');

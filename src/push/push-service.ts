@@ -9,12 +9,12 @@ import { resolveFile } from '../transfer/resolve.js';
 import type { FileId, PeerId, PortSet } from '../types.js';
 import { LanmeshError } from '../errors.js';
 import { DistributorPort } from './distributor.js';
-import { DistributeePort, type AcceptPolicy } from './distributee.js';
+import { DistributeePort, type AcceptPolicy, type PushQuestion, type PushQuestionEnd } from './distributee.js';
 import { PushRun, type PushTarget } from './push-run.js';
 import type { PushRow, PushStart, PushSummary } from './push-types.js';
 
 export type * from './push-types.js';
-export type { AcceptPolicy } from './distributee.js';
+export type { AcceptPolicy, PushQuestion, PushQuestionEnd } from './distributee.js';
 
 export interface PushPeer {
   id: PeerId;
@@ -38,6 +38,11 @@ export interface PushServiceInit {
   catalog(): Catalog;
   peers(): PushPeer[];
   accept?: AcceptPolicy;
+  /** How long an `ask` offer waits for an answer (default 60 s). */
+  askTimeoutMs?: number;
+  /** `ask`: puts the question to the user; false when nobody can answer (refused at once). */
+  ask?(q: PushQuestion): boolean;
+  asked?(end: PushQuestionEnd): void;
   onWarning(msg: string): void;
   onNotice(msg: string): void;
 }
@@ -72,6 +77,9 @@ export class PushService extends EventEmitter<PushEvents> {
         dir: init.dir,
         holds: (id) => init.store.byId(id) !== undefined,
         policy: init.accept ?? 'all',
+        askTimeoutMs: init.askTimeoutMs,
+        ask: init.ask,
+        asked: init.asked,
         originName: (peer, address) => init.peers().find((p) => p.id === peer && p.address === address)?.name,
         startPushed: (m, origin) => init.transfer.pushed(m, origin),
         onWarning: init.onWarning,

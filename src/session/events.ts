@@ -7,7 +7,8 @@ import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { formatDone, formatDropped, formatStart, formatState } from './text.js';
 import { describeError } from '../errors.js';
 import { attachPushEvents } from './push-events.js';
-import type { PushRow } from '../push/push-service.js';
+import type { PushQuestion, PushQuestionEnd, PushRow } from '../push/push-service.js';
+import { PushQuestions, formatQuestion, formatQuestionEnd } from './push-questions.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -29,6 +30,11 @@ export interface SessionSink {
   push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
+  /**
+   * `--accept ask`: the offers waiting for an answer changed (the oldest is `questions.oldest`). A sink
+   * without it cannot answer, and the peer refuses such offers at once.
+   */
+  questions?(questions: PushQuestions): void;
 }
 
 /** What a session needs of a Peer. */
@@ -104,6 +110,21 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
   });
 
   attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
+  const questions = new PushQuestions();
+  if (sink.questions) {
+    const changed = sink.questions.bind(sink);
+    on('push:ask', (q: PushQuestion) => {
+      questions.add(q);
+      info(formatQuestion(q));
+      changed(questions);
+    });
+    on('push:asked', (end: PushQuestionEnd) => {
+      const q = questions.end(end);
+      const line = q && formatQuestionEnd(q, end);
+      if (line) info(line);
+      if (q) changed(questions);
+    });
+  }
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {
@@ -117,6 +138,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
       for (const [event, fn] of handlers) peer.off(event, fn);
       handlers.length = 0;
       waiting.clear();
+      questions.clear();
     },
   };
 }

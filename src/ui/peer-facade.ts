@@ -8,6 +8,7 @@ import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
 import { formatPushRow } from '../session/push-format.js';
 import { DownloadTracker } from './download-tracker.js';
+import { formatQuestion, type PushQuestions } from '../session/push-questions.js';
 
 export interface PeerFacadeInit {
   /** Shown in the header (default: the first LAN IPv4 of this host). */
@@ -45,6 +46,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
   };
   const downloads = new DownloadTracker();
   const pushes = new Map<string, PushView>();
+  let questions: PushQuestions | undefined;
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
@@ -62,6 +64,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       ...mesh,
       downloads: downloads.list(),
       ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
+      ...(questions?.oldest ? { question: formatQuestion(questions.oldest) } : {}),
       notices,
     };
   };
@@ -83,6 +86,10 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       mesh = undefined;
       changed();
     },
+    questions(q) {
+      questions = q;
+      changed();
+    },
   });
 
   return {
@@ -99,6 +106,11 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       return execute({ peer }, line, commands);
     },
     stop: () => peer.stop(),
+    answerPush(yes: boolean) {
+      const line = questions?.answer(yes);
+      if (line !== undefined) changed();
+      return line;
+    },
     close() {
       if (closed) return;
       closed = true;

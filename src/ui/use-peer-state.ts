@@ -71,6 +71,8 @@ export interface PeerState {
   downloads: readonly DownloadView[];
   /** Pushes this peer runs (absent: none). */
   pushes?: readonly PushView[];
+  /** `--accept ask`: the oldest offer waiting for y/n, worded (absent: none waits). */
+  question?: string;
   /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }
@@ -91,6 +93,8 @@ export interface PeerFacade {
   run(line: string): Promise<CommandOutput>;
   /** Leaves the mesh (goodbye sent). Idempotent. */
   stop(): Promise<void>;
+  /** Answers the oldest waiting push offer (`question`); the answer's line, or undefined if none waits. */
+  answerPush?(yes: boolean): string | undefined;
 }
 
 export const DEFAULT_THROTTLE_MS = 100;
