@@ -25,6 +25,8 @@ export interface LineModeIO {
   output: Writable;
   /** How long a command may take before it is answered with a "still working" line (default ANSWER_MS). */
   answerMs?: number;
+  /** --quiet: answers, warnings and finished results only (no notices, no progress lines). */
+  quiet?: boolean;
 }
 
 /** Longest a typed command holds the answers of the ones after it. */
@@ -58,9 +60,9 @@ export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MO
   let questions: PushQuestions | undefined;
   const session = attachSession(peer, {
     line: (l: SessionLine) => write([`${l.level === 'warning' ? '!' : '*'} ${l.text}`]),
-    download: progressLines(write),
+    ...(io.quiet ? {} : { download: progressLines(write) }),
     questions: (q) => (questions = q),
-  });
+  }, { quiet: io.quiet });
 
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   const answerMs = io.answerMs ?? ANSWER_MS;

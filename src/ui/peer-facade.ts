@@ -7,6 +7,7 @@ import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
 import { formatPushRow } from '../session/push-format.js';
+import { formatUploadRow } from '../session/text.js';
 import { DownloadTracker } from './download-tracker.js';
 import { formatQuestion, type PushQuestions } from '../session/push-questions.js';
 
@@ -16,6 +17,8 @@ export interface PeerFacadeInit {
   commands?: Command[];
   /** Notices kept for late subscribers (default 100). */
   maxNotices?: number;
+  /** --quiet: only warnings and finished results are printed. */
+  quiet?: boolean;
 }
 
 export interface ClosablePeerFacade extends PeerFacade {
@@ -46,6 +49,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
   };
   const downloads = new DownloadTracker();
   const pushes = new Map<string, PushView>();
+  let uploads: string[] = [];
   let questions: PushQuestions | undefined;
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
@@ -64,6 +68,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       ...mesh,
       downloads: downloads.list(),
       ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
+      ...(uploads.length > 0 ? { uploads } : {}),
       ...(questions?.oldest ? { question: formatQuestion(questions.oldest) } : {}),
       notices,
     };
@@ -86,11 +91,15 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       mesh = undefined;
       changed();
     },
+    uploads(rows) {
+      uploads = rows.map(formatUploadRow);
+      changed();
+    },
     questions(q) {
       questions = q;
       changed();
     },
-  });
+  }, { quiet: init.quiet });
 
   return {
     commands: commands.map(({ name, usage, summary }) => ({ name, usage, summary })),
@@ -117,6 +126,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       session.close();
       downloads.clear();
       pushes.clear();
+      uploads = [];
       listeners.clear();
     },
   };
