@@ -6,7 +6,6 @@ import { COMMANDS, execute, type Command, type CommandOutput } from '../session/
 import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
-import { formatPushRow } from '../session/push-format.js';
 import { formatUploadRow } from '../session/text.js';
 import { DownloadTracker } from './download-tracker.js';
 import { formatQuestion, type PushQuestions } from '../session/push-questions.js';
@@ -84,7 +83,10 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     },
     push(u) {
       if (u.type === 'end') pushes.delete(u.id);
-      else pushes.set(u.id, { key: u.id, title: `push ${u.name} → ${u.rows.length} recipient${u.rows.length === 1 ? '' : 's'}`, rows: u.rows.map(formatPushRow) });
+      else {
+        const cells = u.rows.map(({ name, state, chunks, total, fromOrigin, fromPeers, rate, reason }) => ({ name, state, chunks, total, fromOrigin, fromPeers, rate, ...(reason !== undefined && { reason }) }));
+        pushes.set(u.id, { key: u.id, title: `push ${u.name} → ${u.rows.length} recipient${u.rows.length === 1 ? '' : 's'}`, cells });
+      }
       changed();
     },
     mesh() {

@@ -1,6 +1,7 @@
 // The UI's only window on a peer: a facade (subscribe → unsubscribe, getState, run, stop) and a hook
 // that re-renders on its changes at most once per throttle window, so ten events a second never flicker.
 import { useEffect, useState } from 'react';
+import type { PushCell } from './push-matrix.js';
 import type { PeerView } from '../peer.js';
 import type { CommandOutput } from '../session/commands.js';
 import type { PortSet } from '../types.js';
@@ -33,11 +34,11 @@ export interface DownloadView {
   note?: string;
 }
 
-/** A push this peer originates: its title and one text row per recipient (worded by cli/push-format.ts). */
+/** A push this peer originates: its title and one cell per recipient (drawn by push-matrix.ts). */
 export interface PushView {
   key: string;
   title: string;
-  rows: readonly string[];
+  cells: readonly PushCell[];
 }
 
 export interface Notice {
