@@ -60,6 +60,8 @@ const MAX_CONNECTIONS = 16;
 /** Pushed chunks being verified and written at once; the connection pauses above it. */
 const MAX_WRITING = 4;
 const OFFER_TIMEOUT_MS = 30_000;
+/** An origin heard from this recently is taken as present, whatever discovery says. */
+const HEARD_MS = 6_000;
 /** Room kept free on the disk beyond the file. */
 const SPARE_BYTES = 64 * 1024 * 1024;
 
@@ -86,9 +88,13 @@ export class DistributeePort {
     for (const r of this.receptions) if (r.id === id) r.finished(ok);
   }
 
-  /** The origin left the mesh: its pushes here end (verified chunks stay; the download goes on by pull). */
+  /**
+   * Discovery says the origin left: its pushes here end (verified chunks stay; the download goes on by
+   * pull), unless the origin was heard from lately (a busy origin may miss mDNS answers; closing would
+   * make it take this peer for gone and send its chunks again to the others).
+   */
   originGone(peer: PeerId): void {
-    for (const r of [...this.receptions]) if (r.origin === peer) r.close();
+    for (const r of [...this.receptions]) if (r.origin === peer && !r.heardLately()) r.close();
   }
 
   async close(): Promise<void> {
@@ -208,6 +214,8 @@ class Reception {
   private readonly reporter: Reporter;
   private writing = 0;
   private closed = false;
+  /** When the origin last sent something here (a chunk, or news of the others). */
+  private lastHeard = Date.now();
 
   constructor(
     private readonly conn: FramedConnection,
@@ -228,6 +236,7 @@ class Reception {
       have: () => feed.have(),
       intervalMs: deps.reportIntervalMs,
       onHolders: (holders) => {
+        this.lastHeard = Date.now();
         if (!this.closed) feed.hint(holders.filter((h) => h.peer !== deps.selfId && h.peer !== this.origin));
       },
       onWarning: deps.onWarning,
@@ -240,6 +249,7 @@ class Reception {
         this.conn.close();
         return;
       }
+      this.lastHeard = Date.now();
       this.writing++;
       if (this.writing >= MAX_WRITING) this.conn.pause();
       const before = this.feed.have().has(f.index);
@@ -254,6 +264,10 @@ class Reception {
     this.conn.once('close', () => this.close());
     this.conn.resume();
     this.reporter.start();
+  }
+
+  heardLately(): boolean {
+    return !this.closed && !this.conn.isClosed && Date.now() - this.lastHeard < HEARD_MS;
   }
 
   finished(ok: boolean): void {

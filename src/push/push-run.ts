@@ -57,6 +57,9 @@ interface Recipient {
   reply?: HolderReply;
 }
 
+/** A recipient that reported this recently is alive, whatever discovery says (reports come every 5 s at least). */
+const ALIVE_MS = 6_000;
+
 /** Reports that come close together are relayed together. */
 const RELAY_DELAY_MS = 15;
 
@@ -144,7 +147,11 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   /** Discovery says it left, or the service is stopping. */
   gone(peer: PeerId, why: string): void {
     const r = this.recipients.get(peer);
-    if (r && (r.row.state === 'receiving' || r.row.state === 'held' || r.row.state === 'offering')) this.leave(r, 'gone', why);
+    if (!r || !(r.row.state === 'receiving' || r.row.state === 'held' || r.row.state === 'offering')) return;
+    // Discovery can miss a busy peer's answers; one whose push connection is open and whose reports
+    // keep coming is alive (a crash closes the connection or silences the reports soon enough).
+    if (r.row.state === 'receiving' && r.conn && !r.conn.isClosed && Date.now() - r.lastReport < ALIVE_MS) return;
+    this.leave(r, 'gone', why);
   }
 
   close(): void {
