@@ -36,6 +36,7 @@ const MEOW_OPTIONS = {
       tui: { type: 'boolean', default: true },
       accept: { type: 'string' },
       secret: { type: 'string' },
+      askTimeout: { type: 'number' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       ...OUTPUT_FLAGS,
@@ -54,7 +55,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'secret', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS), 'quiet', 'verbose', 'q',
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'secret', 'askTimeout', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS), 'quiet', 'verbose', 'q',
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

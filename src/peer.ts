@@ -64,6 +64,8 @@ export interface PeerInit {
    * if present. Set: every TCP connection is TLS-PSK and mDNS carries the mesh tag.
    */
   secret?: string;
+  /** How long an `--accept ask` offer waits for an answer (default 60 s). */
+  askTimeoutMs?: number;
 }
 
 export interface PeerView {
@@ -148,7 +150,10 @@ export class Peer extends EventEmitter {
     ];
     // Push (T+2, T+3): both ports in one service; its events are forwarded once it is made.
     this.push = new PushStarter({
-      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept, askTimeoutMs: init.askTimeoutMs,
+      // `--accept ask`: the question goes to whichever front end listens ('push:ask'); none, refused.
+      ask: (q) => this.listenerCount('push:ask') > 0 && this.emit('push:ask', q),
+      asked: (end) => this.emit('push:asked', end),
       catalog: () => this.catalog,
       // Every peer: a one-shot `lanmesh distribute` may push to us (push-service never pushes to one).
       peers: () => this.everyPeer(),

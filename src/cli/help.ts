@@ -38,7 +38,8 @@ const PEER = `
     --peer HOST:PORT     A peer mDNS cannot reach (PORT = its -t); repeatable.
                          Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
-    --accept all|none    Pushes from other peers: take them (default) or not
+    --accept MODE        Pushes from other peers: all (default), none or ask
+                         (y/n; refused after --ask-timeout S, default 60 s)
     --secret PHRASE      A private mesh: only peers with the same secret see
                          and reach each other, over TLS. Also LANMESH_SECRET
                          or .lanmesh/secret (mode 0600)

@@ -5,11 +5,14 @@ import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from '.
 import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { FramedConnection } from '../wire/connection.js';
 import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS } from '../wire/frame.js';
-import type { ControlMessage, PushReport } from '../wire/messages.js';
+import type { ControlMessage, PushHolders, PushReport } from '../wire/messages.js';
 import { describeError } from '../errors.js';
 
+/** Sends news back over the connection a report came on (dropped once it is closed). */
+export type HolderReply = (msg: PushHolders) => void;
+
 /** Where reports go: false means the sender is not a recipient of that push (the connection closes). */
-export type ReportRoute = (msg: PushReport, address: string | undefined) => boolean | undefined;
+export type ReportRoute = (msg: PushReport, address: string | undefined, reply: HolderReply) => boolean | undefined;
 
 export class DistributorPort {
   private constructor(private readonly listener: TcpListener) {}
@@ -24,10 +27,13 @@ export class DistributorPort {
       // One error answer, then the connection ends: frames already decoded after it are ignored, so a
       // flood cannot make us queue answers.
       let refused = false;
+      const reply: HolderReply = (m) => {
+        if (!conn.isClosed && !refused) void conn.send(m).catch(() => conn.close());
+      };
       conn.on('control', (msg: ControlMessage) => {
         if (refused) return;
         if (msg.t === 'push.report') {
-          const ok = route(msg, conn.remoteAddress);
+          const ok = route(msg, conn.remoteAddress, reply);
           if (ok === true) return;
           refused = true;
           conn.pause();

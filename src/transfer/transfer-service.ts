@@ -24,6 +24,7 @@ import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './hol
 import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
+import { PushHints } from './push-hints.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
 import type { SocketSecurity } from '../wire/secure-socket.js';
 
@@ -64,6 +65,8 @@ export interface PushedDownload {
   /** Verify and store one pushed chunk (a bad one is dropped with a warning, as from any holder). */
   write(index: number, data: Buffer): Promise<void>;
   have(): Bitfield;
+  /** The origin's news: other recipients verified these chunks (asked for at once, like catalog holders). */
+  hint(news: ReadonlyArray<{ peer: PeerId; add: readonly number[] }>): void;
   /** The push ended: its origin may be asked for chunks like any holder again. */
   release(): void;
 }
@@ -86,6 +89,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
+  private readonly hints = new PushHints();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
@@ -194,6 +198,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return {
       write: (index, data) => d.pushed(origin.peer, origin.name, index, data),
       have: () => d.have(),
+      hint: (news) => {
+        if (this.downloads.get(id) !== d || !this.hints.add(id, d.manifest.hashes.length, news)) return;
+        this.refreshHolders(d);
+      },
       release: () => {
         if (this.pushOrigins.get(id) !== origin.peer) return;
         this.pushOrigins.delete(id);
@@ -377,25 +385,31 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.downloads.get(d.id) === d) {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);
+      this.hints.forget(d.id);
     }
     this.source.removePartial(d.id);
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
     const origin = file && this.pushOrigins.get(file.id);
-    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const list = remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const id = file?.id ?? manifest?.id;
+    if (id === undefined) return list;
+    return this.hints.merge(id, list, this.lookup, (p) => p === origin || p === this.init.peerId);
+  }
+
+  private refreshHolders(d: Download): void {
+    try {
+      d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
+    } catch (e) {
+      this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
+    }
   }
 
   /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || this.closed) return;
-    for (const d of this.downloads.values()) {
-      try {
-        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
-      } catch (e) {
-        this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
-      }
-    }
+    for (const d of this.downloads.values()) this.refreshHolders(d);
   };
 
   private meshFile(id: FileId): MeshFile | undefined {

@@ -4,3 +4,4 @@ import './swarm.mjs';
 import './small-files.mjs';
 import './indexing.mjs';
 import './private.mjs';
+import './distribute.mjs';
