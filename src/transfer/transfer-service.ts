@@ -24,7 +24,9 @@ import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './hol
 import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
+import { PushHints } from './push-hints.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
@@ -43,6 +45,8 @@ export interface TransferInit {
   stallMs?: number;
   /** Stalls or refusals in a row before a holder is dropped from a download (default 3). */
   maxStrikes?: number;
+  /** What the receiver port and every dial speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** The name of the peer at `address` whose receiver port is `port` (for the upload rows). */
   requesterName?: (address: string, port: number) => string | undefined;
 }
@@ -61,6 +65,8 @@ export interface PushedDownload {
   /** Verify and store one pushed chunk (a bad one is dropped with a warning, as from any holder). */
   write(index: number, data: Buffer): Promise<void>;
   have(): Bitfield;
+  /** The origin's news: other recipients verified these chunks (asked for at once, like catalog holders). */
+  hint(news: ReadonlyArray<{ peer: PeerId; add: readonly number[] }>): void;
   /** The push ended: its origin may be asked for chunks like any holder again. */
   release(): void;
 }
@@ -85,6 +91,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
+  private readonly hints = new PushHints();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
@@ -108,6 +115,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       slots: init.uploadSlots,
       onWarning: init.onWarning,
       pool: this.sendPool,
+      security: init.security,
       onSent: (token, bytes) => this.tally.sent(token, bytes),
     });
   }
@@ -136,6 +144,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
         for (const d of this.downloads.values()) d.linkActive(peer, address);
       },
       bodyAllocator: this.pool.take,
+      security: this.init.security,
     });
     return this.receiver;
   }
@@ -158,7 +167,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
         const fetched = await fetchManifest(
           file.id,
-          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })),
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort, security: this.init.security })),
           undefined,
           undefined,
           (h, conn) => this.spares.put(h.address, h.senderPort, conn),
@@ -194,6 +203,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return {
       write: (index, data) => d.pushed(origin.peer, origin.name, index, data),
       have: () => d.have(),
+      hint: (news) => {
+        if (this.downloads.get(id) !== d || !this.hints.add(id, d.manifest.hashes.length, news)) return;
+        this.refreshHolders(d);
+      },
       release: () => {
         if (this.pushOrigins.get(id) !== origin.peer) return;
         this.pushOrigins.delete(id);
@@ -332,6 +345,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onStored: () => this.source.progressed(),
       onPlace: (path) => store.expect(path),
       adopt: (address, port) => this.spares.take(address, port),
+      security: this.init.security,
       pool: this.pool,
     });
     this.downloads.set(d.id, d);
@@ -378,13 +392,26 @@ export class TransferService extends EventEmitter<TransferEvents> {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);
       this.holdersFrom.delete(d.id);
+      this.hints.forget(d.id);
     }
     this.source.removePartial(d.id);
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
     const origin = file && this.pushOrigins.get(file.id);
-    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const list = remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const id = file?.id ?? manifest?.id;
+    if (id === undefined) return list;
+    return this.hints.merge(id, list, this.lookup, (p) => p === origin || p === this.init.peerId);
+  }
+
+  /** Tells a download its holders now (catalog, push hints); what they came from is noted (see onCatalog). */
+  private refreshHolders(d: Download): void {
+    try {
+      d.setHolders(this.holdersOf(d));
+    } catch (e) {
+      this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
+    }
   }
 
   /** A download's holders now, noting what they were computed from (see onCatalog). */
@@ -396,19 +423,16 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   /**
    * A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out
-   * of it. Only downloads whose file view or holders' addresses changed are told: with many downloads
-   * at once (each finished file changes the catalog), telling every one on every change was O(n²).
+   * of it. Only downloads whose file view or holders' addresses changed are told (new push hints
+   * refresh their download directly): with many downloads at once (each finished file changes the
+   * catalog), telling every one on every change was O(n²).
    */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || this.closed) return;
     for (const d of this.downloads.values()) {
       const from = this.holdersFrom.get(d.id);
       if (from && from.reach === this.catalog.reachEpoch && from.view === this.meshFile(d.id)) continue;
-      try {
-        d.setHolders(this.holdersOf(d));
-      } catch (e) {
-        this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
-      }
+      this.refreshHolders(d);
     }
   };
 

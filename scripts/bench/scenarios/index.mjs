@@ -3,3 +3,5 @@ import './one-source.mjs';
 import './swarm.mjs';
 import './small-files.mjs';
 import './indexing.mjs';
+import './private.mjs';
+import './distribute.mjs';
