@@ -15,6 +15,8 @@ import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
 import { PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
+import type { MeshFolder } from './catalog/catalog.js';
+import type { FolderWhere } from './transfer/folder-service.js';
 import { TransferService, type DownloadProgress, type DownloadStart, type WhereReport } from './transfer/transfer-service.js';
 import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
@@ -267,6 +269,16 @@ export class Peer extends EventEmitter {
 
   files(): MeshFile[] {
     return this.catalog.files();
+  }
+
+  /** Every folder on the mesh (a top-level folder of some peer's shared/ or downloads/), with its files. */
+  folders(): MeshFolder[] {
+    return this.catalog.folders();
+  }
+
+  /** `where` of a folder, or undefined when the word names a file, not a folder. */
+  whereFolder(query: string): FolderWhere | undefined {
+    return this.transfer.whereFolder(query);
   }
 
   /** `add-peer HOST:PORT`: probe that peer from now on (not written to peers.txt). */

@@ -20,6 +20,8 @@ export interface DownloadProgress {
   /** Holders known (connected or being dialled). */
   known: number;
   state: DownloadState;
+  /** A folder download (chunks/chunksDone then count files). */
+  folder?: { files: number; filesDone: number };
 }
 
 export interface HolderShare {
@@ -59,6 +61,20 @@ export interface DownloadSummary {
   /** Copies received of chunks already stored (endgame duplicates). */
   duplicates: number;
   dropped: DroppedHolder[];
+  /** A folder download: files, and what was not fetched because this peer had it already. */
+  folder?: FolderTally;
+}
+
+export interface FolderTally {
+  files: number;
+  /** Files fetched in this run. */
+  fetchedFiles: number;
+  /** Files already verified in the partial tree when this run started. */
+  keptFiles: number;
+  /** Files copied from what this peer already held (by id, anywhere), or from another path of the same folder. */
+  copiedFiles: number;
+  /** Bytes those copies saved fetching. */
+  savedBytes: number;
 }
 
 export interface DownloadStart {
@@ -73,6 +89,8 @@ export interface DownloadStart {
   via: 'command' | 'resume' | 'push';
   /** via push: the name of the peer that pushed it. */
   pushedBy?: string;
+  /** A folder download: `chunks`/`kept` then count files; `copied` files this peer had already (not fetched). */
+  folder?: { files: number; kept: number; copied: number; savedBytes: number };
 }
 
 export interface DownloadFailure {

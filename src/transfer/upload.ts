@@ -55,6 +55,8 @@ export interface UploadRequest {
   id: FileId;
   chunks: ChunkIndex[];
   token: string;
+  /** files.get: frame i carries all of the small file ids[i] (its chunk 0); `chunks` are then positions in it. */
+  ids?: FileId[];
 }
 
 interface Job {
@@ -62,6 +64,7 @@ interface Job {
   token: string;
   tokenBytes: Buffer;
   chunks: ChunkIndex[];
+  ids?: FileId[];
 }
 
 interface Link {
@@ -101,7 +104,7 @@ export class UploadManager {
     if (link.queued + req.chunks.length > max) {
       throw new LanmeshError('BUSY', `${link.queued} chunks already queued for ${req.address}:${req.port} (at most ${max})`);
     }
-    link.jobs.push({ id: req.id, token: req.token, tokenBytes: Buffer.from(req.token, 'hex'), chunks: [...req.chunks] });
+    link.jobs.push({ id: req.id, token: req.token, tokenBytes: Buffer.from(req.token, 'hex'), chunks: [...req.chunks], ...(req.ids && { ids: req.ids }) });
     link.queued += req.chunks.length;
     void this.pump(link);
   }
@@ -213,7 +216,9 @@ export class UploadManager {
   private async sendOne(conn: FramedConnection, job: Job, index: ChunkIndex): Promise<void> {
     let data: Buffer;
     try {
-      data = await this.init.source.readChunk(job.id, index, this.init.pool?.take);
+      data = job.ids
+        ? await this.init.source.readChunk(job.ids[index]!, 0, this.init.pool?.take)
+        : await this.init.source.readChunk(job.id, index, this.init.pool?.take);
     } catch (e) {
       log('chunk %d of %s not served: %s', index, job.id.slice(0, 12), describeError(e));
       this.stats.missing++;
