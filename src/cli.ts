@@ -17,6 +17,8 @@ import { describeError } from './errors.js';
 import { helpText } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
 import { defaultBasePort } from './cli/default-port.js';
+import { OUTPUT_FLAGS, outputLevel, type OutputLevel } from './cli/output-flags.js';
+import { sendDebugTo } from './log.js';
 
 const MEOW_OPTIONS = {
     importMeta: import.meta,
@@ -34,6 +36,7 @@ const MEOW_OPTIONS = {
       accept: { type: 'string' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
+      ...OUTPUT_FLAGS,
       help: { type: 'boolean', shortFlag: 'h' },
       version: { type: 'boolean', shortFlag: 'v' },
     },
@@ -49,7 +52,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS),
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS), 'quiet', 'verbose', 'q',
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -88,6 +91,14 @@ async function main(): Promise<void> {
   }
   const unknown = Object.keys(cli.flags).filter((k) => !KNOWN_FLAGS.has(k));
   if (unknown.length > 0) usageError(`unknown flag ${asTyped(unknown[0]!)} (see lanmesh --help)`);
+  let level: OutputLevel = 'normal';
+  try {
+    level = outputLevel(cli.flags);
+  } catch (err) {
+    usageError(describeError(err));
+  }
+  // Debug lines go to stderr, so stdout stays the answers a script reads.
+  if (level === 'verbose') sendDebugTo((line) => process.stderr.write(`${line}\n`));
   const { words, extraRfcs } = splitRfcWords(cli.input, cli.flags);
   const [command, ...args] = words;
   if (command === 'index-server') {
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
     try {
       // Loaded only here: line mode and one-shot runs never pay for React and Ink.
       const { runTui } = await import('./ui/run-tui.js');
-      await runTui(peer);
+      await runTui(peer, { quiet: level === 'quiet' });
     } catch (err) {
       await peer.stop();
       fail(describeError(err));
@@ -164,7 +175,7 @@ async function main(): Promise<void> {
   process.stdout.write(`* ready ${peer.name} ${peer.id} ports ${p.receiver},${p.sender},${p.distributor},${p.distributee}\n`);
   const idx = peer.p2pci?.status();
   if (idx) process.stdout.write(`${formatIndexStart(idx, peer.discovering)}\n`);
-  await runLineMode(peer, { input: process.stdin, output: process.stdout });
+  await runLineMode(peer, { input: process.stdin, output: process.stdout, quiet: level === 'quiet' });
   process.stdout.write('', () => process.exit(0));
 }
 

@@ -28,6 +28,7 @@ import { BoundPort, LateService } from './peer/bound-port.js';
 import { PushStarter } from './peer/push-starter.js';
 import { Indexer } from './peer/indexer.js';
 import type { DownloadEvent } from './transfer/download-types.js';
+import type { UploadEvent } from './transfer/upload-tally.js';
 
 export interface PeerInit {
   /** A one-shot command's throwaway peer: announced as such, so other peers do not list it. */
@@ -104,7 +105,10 @@ export class Peer extends EventEmitter {
     const host = init.bindHost ?? '0.0.0.0';
     const at = (i: number) => (init.port === 0 ? 0 : init.port + i);
 
-    this.transfer = new TransferService({ store, peerId: id, catalog: this.catalog, onWarning: warn });
+    this.transfer = new TransferService({
+      store, peerId: id, catalog: this.catalog, onWarning: warn,
+      requesterName: (address, port) => this.table.list().find((p) => p.address === address && p.ports.receiver === port)?.name,
+    });
     const transfer = this.transfer;
     const compat = init.index && new IndexMode({
       ...init.index, dir: store.dir, files: () => store.files(), onWarning: warn, onNotice: (m) => this.emit('notice', m),
@@ -178,6 +182,7 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     transfer.on('download', (e: DownloadEvent) => this.emit('download', e));
+    transfer.on('upload', (e: UploadEvent) => this.emit('upload', e));
     this.catalog.on('change', () => this.emit('catalog'));
     this.catalog.on('warning', warn);
     this.indexer = new Indexer(store, publish, (err) => this.warn(`indexing ${store.dir} failed: ${describeError(err)}`));

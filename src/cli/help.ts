@@ -42,6 +42,8 @@ const PEER = `
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)
     --rfc                With --index: offer only these RFCs (--rfc 791,793)
+    -q, --quiet          Answers, results and warnings only (no notices)
+    --verbose            Also every module's debug lines, on stderr
     -h, --help           Show this help (lanmesh <command> --help: that command)
     -v, --version        Show the version
 
@@ -68,6 +70,8 @@ const ONE_SHOT_OPTIONS = `
     -t, --transfer-port  Use ports T..T+3 (default: any free ones)
     --dir <folder>       Act as the peer of that folder (default: a scratch one)
     --peer HOST:PORT     Also ask this peer (PORT = its -t); repeatable
+    -q, --quiet          No status or progress line on stderr
+    --verbose            Also every module's debug lines, on stderr
     -h, --help           Show this help`;
 
 const ONE_SHOT: Record<string, string> = {

@@ -13,7 +13,6 @@ export const INDEX_FLAGS = {
   // A string, parsed here: meow turns `--port abc` into NaN and the message could not quote it.
   port: { type: 'string' },
   host: { type: 'string' },
-  quiet: { type: 'boolean' },
 } as const;
 
 export interface IndexFlags {
@@ -27,7 +26,7 @@ export interface IndexFlags {
 }
 
 /** Flags only the index-server subcommand takes, and flags only a running peer takes. */
-export const SERVER_ONLY_FLAGS = ['port', 'host', 'quiet'] as const;
+export const SERVER_ONLY_FLAGS = ['port', 'host'] as const;
 export const PEER_INDEX_FLAGS = ['index', 'advertiseHost', 'rfc', 'mdns'] as const;
 
 const bad = (msg: string) => new LanmeshError('BAD_CONFIG', msg);

@@ -24,6 +24,8 @@ export interface LineModeIO {
   output: Writable;
   /** How long a command may take before it is answered with a "still working" line (default ANSWER_MS). */
   answerMs?: number;
+  /** --quiet: answers, warnings and finished results only (no notices, no progress lines). */
+  quiet?: boolean;
 }
 
 /** Longest a typed command holds the answers of the ones after it. */
@@ -55,8 +57,8 @@ export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MO
   const write = (lines: string[]) => io.output.write(lines.map((l) => printable(l) + '\n').join(''));
   const session = attachSession(peer, {
     line: (l: SessionLine) => write([`${l.level === 'warning' ? '!' : '*'} ${l.text}`]),
-    download: progressLines(write),
-  });
+    ...(io.quiet ? {} : { download: progressLines(write) }),
+  }, { quiet: io.quiet });
 
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   const answerMs = io.answerMs ?? ANSWER_MS;

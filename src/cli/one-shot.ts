@@ -45,6 +45,8 @@ export interface OneShotFlags {
   wait?: number;
   out?: string;
   to?: string;
+  /** No status or progress line on stderr. */
+  quiet?: boolean;
 }
 
 export interface OneShotInit {
@@ -187,7 +189,7 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
 
 export async function runOneShot(o: OneShotInit): Promise<number> {
   const say = (s: string) => o.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-  const status = statusLine(o.stderr, o.flags.json !== true);
+  const status = statusLine(o.stderr, o.flags.json !== true && o.flags.quiet !== true);
   const failLine = (err: unknown) => {
     status.clear();
     o.stderr.write(`lanmesh ${o.command}: ${describeError(err)}\n`);

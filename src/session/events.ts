@@ -3,8 +3,8 @@
 // structured download updates. Attaching also resumes the partial downloads left in the folder.
 import type { Peer } from '../peer.js';
 import type { RemotePeer } from '../discovery/peer-table.js';
-import type { DownloadEvent } from '../transfer/transfer-service.js';
-import { formatDone, formatDropped, formatStart, formatState } from './text.js';
+import type { DownloadEvent, UploadEvent, UploadRow } from '../transfer/transfer-service.js';
+import { formatDone, formatDropped, formatStart, formatState, formatUploadDone } from './text.js';
 import { describeError } from '../errors.js';
 import { attachPushEvents } from './push-events.js';
 import type { PushRow } from '../push/push-service.js';
@@ -29,6 +29,8 @@ export interface SessionSink {
   push?(u: PushUpdate): void;
   /** The mesh changed: a peer came or went, or a catalog arrived. */
   mesh?(): void;
+  /** Uploads to other peers running now (every half second while bytes flow; [] when none). */
+  uploads?(rows: UploadRow[]): void;
 }
 
 /** What a session needs of a Peer. */
@@ -45,8 +47,15 @@ type Listener = Parameters<SessionPeer['on']>[1];
  * Listens to `peer` for `sink`, then resumes partial downloads (after listening, so their start
  * lines are seen). Peers found before this call are reported as "peer up" lines at once.
  */
-export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
-  const info = (text: string) => sink.line({ level: 'info', text });
+export interface SessionOptions {
+  /** --quiet: only warnings and finished results become lines (no peer up/down, starts, sent lines). */
+  quiet?: boolean;
+}
+
+export function attachSession(peer: SessionPeer, sink: SessionSink, opts: SessionOptions = {}): Session {
+  const info = (text: string) => {
+    if (!opts.quiet) sink.line({ level: 'info', text });
+  };
   const warning = (text: string) => sink.line({ level: 'warning', text });
   /** Downloads that said they wait, until they run again. */
   const waiting = new Set<string>();
@@ -103,7 +112,12 @@ export function attachSession(peer: SessionPeer, sink: SessionSink): Session {
     }
   });
 
-  attachPushEvents(on, (l) => sink.line(l), (u) => sink.push?.(u));
+  on('upload', (e: UploadEvent) => {
+    if (e.type === 'rows') sink.uploads?.(e.rows);
+    else info(formatUploadDone(e.done));
+  });
+
+  attachPushEvents(on, (l) => (l.level === 'info' ? info(l.text) : sink.line(l)), (u) => sink.push?.(u));
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {

@@ -1,9 +1,9 @@
 // The one text module of both front ends: sizes, tables, and the lines for downloads and holders
-// (progress, the final summary, `where`). Pure functions of the transfer module's reports.
+// (progress, the final summary, `where`) and uploads. Pure functions of the transfer module's reports.
 import { relative } from 'node:path';
 import type { Bitfield } from '../store/bitfield.js';
 import type {
-  DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, FolderTally, WhereReport,
+  DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, FolderTally, UploadDone, UploadRow, WhereReport,
 } from '../transfer/transfer-service.js';
 import type { FolderWhere } from '../transfer/folder-service.js';
 
@@ -146,4 +146,15 @@ export function formatWhere(r: WhereReport): string[] {
     h.have === 'all' ? `all ${plural(chunks, 'chunk')}` : `${h.have.count()}/${chunks} chunks: ${chunkRanges(h.have)}`,
   ]);
   return [head, `${plural(r.holders.length, 'holder')}`, ...table(rows).map((l) => `  ${l}`)];
+}
+
+/** A finished upload: `sent notes.txt to peer2 (554 B)`, or `(12.0 MiB of 24.0 MiB)` when others sent the rest. */
+export function formatUploadDone(u: UploadDone): string {
+  const amount = u.bytes >= u.size ? formatBytes(u.bytes) : `${formatBytes(u.bytes)} of ${formatBytes(u.size)}`;
+  return `sent ${u.name} to ${u.to} (${amount})`;
+}
+
+/** A live upload row: `↑ big.bin → peer2  12.0 MiB of 24.0 MiB  40.1 MiB/s`. */
+export function formatUploadRow(u: UploadRow): string {
+  return `↑ ${u.name} → ${u.to}  ${formatBytes(u.bytes)} of ${formatBytes(u.size)}  ${formatRate(u.rate)}`;
 }

@@ -3,12 +3,15 @@
 import type { Socket } from 'node:net';
 import type { RequestHandler } from './sender.js';
 import type { ChunkSource, UploadManager } from './upload.js';
+import type { UploadTally } from './upload-tally.js';
 import { plainAddress } from './tokens.js';
 import type { ControlMessage, WireErrorCode } from '../wire/messages.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { describeError, isLanmeshError } from '../errors.js';
 
-export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource): RequestHandler {
+export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource, tally?: UploadTally): RequestHandler {
+  /** Control connections whose close already ends their upload rows. */
+  const watched = new WeakSet<FramedConnection>();
   return async (msg: ControlMessage, conn: FramedConnection, socket: Socket): Promise<boolean> => {
     const address = plainAddress(socket.remoteAddress);
     if (msg.t === 'chunks.cancel') {
@@ -30,6 +33,15 @@ export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource)
     const req = msg.t === 'chunks.get'
       ? { address, port: msg.port, id: msg.id, chunks: msg.chunks, token: msg.token }
       : { address, port: msg.port, id: msg.ids[0]!, ids: msg.ids, chunks: msg.ids.map((_, i) => i), token: msg.token };
+    // Before the enqueue, so the first chunk sent is counted; a request that fails sends nothing.
+    // (Batches of small files, files.get, are not tallied per file: they have no one file to name.)
+    if (tally && !conn.isClosed && msg.t === 'chunks.get') {
+      tally.begin(conn, msg.token, msg.id, address, msg.port);
+      if (!watched.has(conn)) {
+        watched.add(conn);
+        conn.once('close', () => tally.end(conn));
+      }
+    }
     try {
       await uploads.enqueue(req);
     } catch (e) {

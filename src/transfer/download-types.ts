@@ -1,5 +1,13 @@
 // The shapes a download reports (events on the Peer, for line mode and the Ink UI alike).
-import type { FileId, PeerId } from '../types.js';
+import type { FileId, Manifest, PeerId } from '../types.js';
+
+/** A download that lands in a folder download's tree instead of downloads/, reporting to it instead of the events. */
+export interface IntoFolder {
+  dir: string;
+  progress(bytesDone: number): void;
+  done(summary: DownloadSummary, manifest: Manifest): void;
+  failed(error: Error): void;
+}
 
 /** connecting: dialling holders; running: a connected holder can send a missing chunk; waiting: none can (resumes by itself). */
 export type DownloadState = 'connecting' | 'running' | 'waiting' | 'verifying' | 'done' | 'failed' | 'closed';

@@ -14,8 +14,8 @@ import { BatchHolder, type SmallFile } from './batch-fetch.js';
 import { RateMeter } from './rate-meter.js';
 import type { TokenTable } from './tokens.js';
 import type { PeerLookup } from './holders.js';
-import type { IntoFolder } from './transfer-service.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadState, DownloadSummary, HolderShare } from './download-types.js';
+import type { IntoFolder } from './download-types.js';
 
 export interface FolderHost {
   store: LocalStore;

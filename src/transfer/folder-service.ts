@@ -10,8 +10,8 @@ import type { FileId, PeerId } from '../types.js';
 import { FolderDownload, type FolderHost } from './folder-download.js';
 import type { PeerLookup } from './holders.js';
 import type { TokenTable } from './tokens.js';
-import type { IntoFolder } from './transfer-service.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart } from './download-types.js';
+import type { IntoFolder } from './download-types.js';
 
 export interface FolderServiceInit {
   store: LocalStore;

@@ -13,6 +13,7 @@ import { TokenTable } from './tokens.js';
 import { ChunkPool } from './chunk-pool.js';
 import { SpareConnections } from './spare-connections.js';
 import { UploadManager } from './upload.js';
+import { UploadTally, type UploadEvent, type UploadRow } from './upload-tally.js';
 import { SeedSource } from './seed-source.js';
 import { chunkRequestHandler } from './chunk-requests.js';
 import type { RequestHandler } from './sender.js';
@@ -24,10 +25,11 @@ import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
 import { pickDownload } from './cancel.js';
 import { FolderService, type FolderWhere } from './folder-service.js';
-import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
+import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
+export type { UploadDone, UploadEvent, UploadRow } from './upload-tally.js';
 
 export interface TransferInit {
   store: LocalStore;
@@ -42,6 +44,8 @@ export interface TransferInit {
   stallMs?: number;
   /** Stalls or refusals in a row before a holder is dropped from a download (default 3). */
   maxStrikes?: number;
+  /** The name of the peer at `address` whose receiver port is `port` (for the upload rows). */
+  requesterName?: (address: string, port: number) => string | undefined;
 }
 
 export interface TransferEvents {
@@ -49,14 +53,8 @@ export interface TransferEvents {
   change: [];
   /** Every download report, one union (the peer forwards it as is). */
   download: [DownloadEvent];
-}
-
-/** A download that lands in a folder download's tree instead of downloads/, reporting to it instead of the events. */
-export interface IntoFolder {
-  dir: string;
-  progress(bytesDone: number): void;
-  done(summary: DownloadSummary, manifest: Manifest): void;
-  failed(error: Error): void;
+  /** Uploads to other peers: live rows while bytes flow, and one report per requester and file. */
+  upload: [UploadEvent];
 }
 
 /** What the push recipient (src/push/distributee.ts) feeds and reads. */
@@ -80,6 +78,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   readonly uploads: UploadManager;
   /** Folder downloads (folder-service.ts). */
   readonly folders: FolderService;
+  private readonly tally: UploadTally;
   private receiver: ReceiverPort | undefined;
   private readonly catalog: Catalog;
   private readonly lookup: PeerLookup;
@@ -98,12 +97,21 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.catalog.on('change', this.onCatalog);
     this.source = new SeedSource(init.store, init.peerId);
     this.source.on('change', () => this.emit('change'));
+    this.tally = new UploadTally({
+      file: (id) => {
+        const m = this.source.manifest(id);
+        return m && { name: m.name, size: m.size };
+      },
+      requester: (address, port) => init.requesterName?.(address, port),
+    });
+    this.tally.on('upload', (e) => this.emit('upload', e));
     this.uploads = new UploadManager({
       selfId: init.peerId,
       source: this.source,
       slots: init.uploadSlots,
       onWarning: init.onWarning,
       pool: this.sendPool,
+      onSent: (token, bytes) => this.tally.sent(token, bytes),
     });
     this.folders = new FolderService({
       store: init.store,
@@ -120,7 +128,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   /** The sender port's extra handlers: chunks.get and chunks.cancel. */
   get senderHandlers(): RequestHandler[] {
-    return [chunkRequestHandler(this.uploads, this.source)];
+    return [chunkRequestHandler(this.uploads, this.source, this.tally)];
+  }
+
+  /** Uploads whose requester is still connected, with bytes sent. */
+  uploadRows(): UploadRow[] {
+    return this.tally.rows();
   }
 
   /** Binds the receiver port (T). */
@@ -271,6 +284,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.catalog.off('change', this.onCatalog);
     this.folders.close();
     this.spares.close();
+    this.tally.close();
     await this.uploads.close();
     await Promise.allSettled([...this.downloads.values()].map((d) => d.close()));
     this.downloads.clear();

@@ -46,6 +46,8 @@ export interface UploadInit {
   idleTimeoutMs?: number;
   /** Read buffers, given back once the socket has taken a chunk's bytes. */
   pool?: ChunkPool;
+  /** A chunk of request `token` has left (for the seeder's upload rows). */
+  onSent?: (token: string, bytes: number) => void;
 }
 
 export interface UploadRequest {
@@ -239,5 +241,6 @@ export class UploadManager {
     }
     this.stats.chunks++;
     this.stats.bytes += data.length;
+    this.init.onSent?.(job.token, data.length);
   }
 }

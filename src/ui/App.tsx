@@ -12,6 +12,7 @@ import { Header, headerRows } from './Header.js';
 import { PeerList } from './PeerList.js';
 import { Transfers, transfersRows } from './Transfers.js';
 import { Pushes, pushesRows } from './Pushes.js';
+import { Uploads } from './Uploads.js';
 import { Prompt } from './Prompt.js';
 import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
 import { describeError } from '../errors.js';
@@ -161,15 +162,17 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
   const head = headerRows(state.self, state.peers.length, width, state.index);
   const downloadRows = transfersRows(state.downloads, width);
   const pushRows = pushesRows(state.pushes ?? []);
+  const uploadRows = state.uploads?.length ?? 0;
   const avail = rows === undefined ? Infinity : rows - 1 - head - PROMPT_ROWS;
-  // Downloads and pushes share the progress rows; downloads first.
-  const space = budget(avail, Math.max(1, state.peers.length), downloadRows + pushRows);
+  // Downloads, pushes and uploads share the progress rows, in that order.
+  const space = budget(avail, Math.max(1, state.peers.length), downloadRows + pushRows + uploadRows);
   const downloadSpace = Math.min(downloadRows, space.downloads);
+  const pushSpace = Math.min(pushRows, space.downloads - downloadSpace);
 
   return (
     <>
       <Static key={replay.epoch} items={replay.from > 0 ? output.slice(replay.from) : output}>
-        {(entry) => <OutputLine key={entry.key} entry={entry} />}
+        {(entry) => <OutputLine key={entry.key} entry={entry} width={width} />}
       </Static>
       <Box flexDirection="column">
         <Header self={state.self} peerCount={state.peers.length} width={width} index={state.index} discovering={state.discovering} />
@@ -181,7 +184,8 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
           indexMode={state.index !== undefined}
         />
         <Transfers downloads={state.downloads} width={width} maxRows={downloadSpace} />
-        <Pushes pushes={state.pushes ?? []} width={width} maxRows={space.downloads - downloadSpace} />
+        <Pushes pushes={state.pushes ?? []} width={width} maxRows={pushSpace} />
+        <Uploads rows={state.uploads ?? []} width={width} maxRows={space.downloads - downloadSpace - pushSpace} />
         <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint ?? runningHint(pending)} status={status} />
       </Box>
     </>

@@ -7,6 +7,7 @@ import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
 import { formatPushRow } from '../session/push-format.js';
+import { formatUploadRow } from '../session/text.js';
 import { DownloadTracker } from './download-tracker.js';
 
 export interface PeerFacadeInit {
@@ -15,6 +16,8 @@ export interface PeerFacadeInit {
   commands?: Command[];
   /** Notices kept for late subscribers (default 100). */
   maxNotices?: number;
+  /** --quiet: only warnings and finished results are printed. */
+  quiet?: boolean;
 }
 
 export interface ClosablePeerFacade extends PeerFacade {
@@ -45,6 +48,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
   };
   const downloads = new DownloadTracker();
   const pushes = new Map<string, PushView>();
+  let uploads: string[] = [];
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
@@ -62,6 +66,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       ...mesh,
       downloads: downloads.list(),
       ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
+      ...(uploads.length > 0 ? { uploads } : {}),
       notices,
     };
   };
@@ -83,7 +88,11 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       mesh = undefined;
       changed();
     },
-  });
+    uploads(rows) {
+      uploads = rows.map(formatUploadRow);
+      changed();
+    },
+  }, { quiet: init.quiet });
 
   return {
     commands: commands.map(({ name, usage, summary }) => ({ name, usage, summary })),
@@ -105,6 +114,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       session.close();
       downloads.clear();
       pushes.clear();
+      uploads = [];
       listeners.clear();
     },
   };

@@ -24,8 +24,8 @@ function wipeOnShrink(stdout: NodeJS.WriteStream): () => void {
   return () => stdout.off('resize', onResize);
 }
 
-export async function runTui(peer: Peer): Promise<void> {
-  const facade = createPeerFacade(peer);
+export async function runTui(peer: Peer, opts: { quiet?: boolean } = {}): Promise<void> {
+  const facade = createPeerFacade(peer, { quiet: opts.quiet });
   const leave = new AbortController();
   const onSignal = () => leave.abort();
   for (const s of SIGNALS) process.on(s, onSignal);

@@ -71,6 +71,8 @@ export interface PeerState {
   downloads: readonly DownloadView[];
   /** Pushes this peer runs (absent: none). */
   pushes?: readonly PushView[];
+  /** Uploads running now, one worded row each (absent: none). */
+  uploads?: readonly string[];
   /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }
