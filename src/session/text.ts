@@ -85,6 +85,9 @@ export function formatProgress(p: DownloadProgress): string {
 
 /** A change of state worth a line (waiting; running again after waiting), or undefined. */
 export function formatState(p: DownloadProgress, wasWaiting: boolean): string | undefined {
+  if (p.state === 'waiting' && !wasWaiting && p.folder) {
+    return `download ${p.name}: waiting for a holder (${p.folder.filesDone}/${p.folder.files} files here); it goes on by itself when one returns`;
+  }
   if (p.state === 'waiting' && !wasWaiting) {
     return `download ${p.name}: waiting for a holder (${p.chunksDone}/${p.chunks} chunks here); it goes on by itself when one returns`;
   }
@@ -125,7 +128,7 @@ function formatFolderDone(s: DownloadSummary, f: FolderTally, peerDir: string): 
   return (
     `downloaded ${s.name}: ${plural(f.files, 'file')}, ${formatBytes(s.size)} in ${formatDuration(s.ms)} (${formatRate(s.rate)}) → ${relative(peerDir, s.path)}/; ` +
     `from ${shares.length ? shares.join(', ') : 'nobody (nothing was missing)'}; ` +
-    `${f.fetchedFiles} files fetched, ${f.keptFiles} kept, ${f.copiedFiles} copied locally (${formatBytes(f.savedBytes)} saved)`
+    `${f.fetchedFiles} files fetched, ${f.keptFiles} kept, ${s.refetched} chunks refetched, ${f.copiedFiles} copied locally (${formatBytes(f.savedBytes)} saved)`
   );
 }
 

@@ -58,6 +58,8 @@ export class FolderDownload {
   private keptFiles = 0;
   private copiedFiles = 0;
   private savedBytes = 0;
+  /** Chunks of big files fetched again although verified on disk (a resume must keep this 0). */
+  private refetched = 0;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
@@ -132,14 +134,15 @@ export class FolderDownload {
 
   progress(): DownloadProgress {
     const size = this.size;
+    const bytesDone = this.bytesDone + [...this.bigRunning.values()].reduce((n, b) => n + b, 0);
     return {
       id: asFileId(this.id),
       name: `${this.name}/`,
       size,
       chunks: this.files.length,
       chunksDone: this.done.size,
-      bytesDone: this.bytesDone + [...this.bigRunning.values()].reduce((n, b) => n + b, 0),
-      percent: size === 0 ? 100 : Math.floor((this.bytesDone / size) * 1000) / 10,
+      bytesDone,
+      percent: size === 0 ? 100 : Math.floor((bytesDone / size) * 1000) / 10,
       rate: this.meter.rate(),
       holders: [...this.holders.values()].filter((h) => !h.idle).length + (this.bigRunning.size > 0 ? 1 : 0),
       known: this.holders.size,
@@ -298,6 +301,7 @@ export class FolderDownload {
         done: (summary: DownloadSummary, manifest: Manifest) => {
           this.bigRunning.delete(f.id);
           if (this.closed) return;
+          this.refetched += summary.refetched;
           for (const s of summary.shares) {
             const known = this.bigShares.get(s.peer);
             if (known) known.bytes += s.bytes;
@@ -398,7 +402,7 @@ export class FolderDownload {
       shares: [...shares.values()].sort((a, b) => b.bytes - a.bytes),
       kept: this.keptFiles,
       fetched: this.fetchedFiles,
-      refetched: 0,
+      refetched: this.refetched,
       duplicates: 0,
       dropped: [],
       folder: {

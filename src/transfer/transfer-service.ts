@@ -159,7 +159,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   async download(query: string): Promise<DownloadStart> {
     this.refuseClosed();
     // A folder by name (`docs`, `docs/`) when no file is called that.
-    if (this.folders.find(query).length > 0 && (query.trim().endsWith('/') || this.catalog.find(query.trim()).length === 0)) {
+    if (query.trim().endsWith('/') || (this.folders.find(query).length > 0 && this.catalog.find(query.trim()).length === 0)) {
       return this.folders.download(query);
     }
     const file = resolveFile(this.catalog, query);
