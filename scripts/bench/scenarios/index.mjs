@@ -3,3 +3,4 @@ import './one-source.mjs';
 import './swarm.mjs';
 import './small-files.mjs';
 import './indexing.mjs';
+import './folder.mjs';
