@@ -17,6 +17,7 @@ import { SenderPort } from './transfer/sender.js';
 import { PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
 import type { MeshFolder } from './catalog/catalog.js';
 import type { FolderWhere } from './transfer/folder-service.js';
+import type { SharedFolder } from './transfer/share-folder.js';
 import { TransferService, type DownloadProgress, type DownloadStart, type WhereReport } from './transfer/transfer-service.js';
 import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
@@ -345,6 +346,11 @@ export class Peer extends EventEmitter {
   /** Copies a file into shared/ and offers it at once. */
   share(path: string): Promise<{ file: LocalFile; copied: boolean }> {
     return this.transfer.share(path);
+  }
+
+  /** Copies a folder into shared/ (or indexes one inside shared/ or downloads/) and offers it at once. */
+  shareFolder(path: string): Promise<SharedFolder> {
+    return this.transfer.shareFolder(path);
   }
 
   /** Idempotent: stops every service in reverse (the mDNS goodbye goes first), then closes the store. */

@@ -5,6 +5,7 @@ import type { Command } from './command-types.js';
 import { formatBytes, formatProgress, formatStart, formatWhere, formatWhereFolder, plural, table } from './text.js';
 import { LanmeshError } from '../errors.js';
 import { parseDistributeArgs } from './distribute-args.js';
+import { isFolder } from '../transfer/share-folder.js';
 import { formatPushStart } from './push-format.js';
 
 export const peersCommand: Command = {
@@ -105,11 +106,16 @@ export const whereCommand: Command = {
 
 export const shareCommand: Command = {
   name: 'share',
-  usage: 'share <path>',
+  usage: 'share <path | folder>',
   takesArgument: true,
-  summary: 'copy a file into shared/ and offer it at once',
+  summary: 'copy a file (or a whole folder) into shared/ and offer it at once',
   async run({ peer }, rest) {
-    if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file');
+    if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file or a folder');
+    if (await isFolder(rest)) {
+      const f = await peer.shareFolder(rest);
+      const what = `${f.relPath}/ (${plural(f.files, 'file')}, ${formatBytes(f.size)})`;
+      return { lines: [f.copied ? `shared ${what}` : `already offered: ${what}`] };
+    }
     const { file, copied } = await peer.share(rest);
     const m = file.manifest;
     const what = `${file.relPath} (${formatBytes(m.size)}), id ${m.id.slice(0, 12)}`;

@@ -1,7 +1,7 @@
 // The transfer module as the peer sees it: the receiver port, the chunk-request handler and uploads of
 // the sender port, what this peer seeds, and every running download (started, resumed, finished, seeded).
 import { EventEmitter } from 'node:events';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Catalog, MeshFile } from '../catalog/catalog.js';
 import type { LocalFile, LocalStore } from '../store/local-store.js';
 import { PartialDownload } from '../store/partial-download.js';
@@ -23,6 +23,7 @@ import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
 import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
+import { shareFolder, type SharedFolder } from './share-folder.js';
 import { pickDownload } from './cancel.js';
 import { FolderService, type FolderWhere } from './folder-service.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
@@ -240,6 +241,11 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   share(path: string, cwd?: string): Promise<{ file: LocalFile; copied: boolean }> {
     return shareFile(this.init.store, path, cwd);
+  }
+
+  /** `share <folder>`: the folder copied into shared/ (or indexed where it is, inside shared/ or downloads/). */
+  shareFolder(path: string, cwd = process.cwd()): Promise<SharedFolder> {
+    return shareFolder(this.init.store, resolve(cwd, path));
   }
 
   /** Counters for tests, the bench and logs. */
