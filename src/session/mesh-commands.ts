@@ -48,7 +48,8 @@ export const listCommand: Command = {
       f.holders.map((h) => holderName(h.peer, h.peerName) + (h.have !== undefined ? ' (partial)' : '')).join(', '),
       `id ${f.id.slice(0, 12)}`,
     ]);
-    return { lines: [...head, `${plural(files.length, 'file')} on the mesh`, ...table(rows)] };
+    // Files first, as before folders existed: scripts read the count on the first line.
+    return { lines: [`${plural(files.length, 'file')} on the mesh`, ...table(rows), ...head] };
   },
 };
 
