@@ -71,6 +71,27 @@ export class FolderService {
     return claimed;
   }
 
+  /**
+   * Stops a folder download for good (running, or only on disk) and deletes its partial tree; `dropFile`
+   * ends and deletes the partial of each of its big files. Undefined when `query` names no folder download.
+   */
+  async cancel(query: string, dropFile: (id: FileId) => Promise<void>): Promise<{ id: string; name: string; bytesDone: number; running: boolean } | undefined> {
+    const q = query.trim().replace(/\/+$/, '');
+    const onDisk = await FolderPartial.list(this.init.store.dir, this.init.onWarning);
+    const pick = onDisk.find((s) => s.name === q) ?? (/^[0-9a-f]{4,64}$/.test(q) ? onDisk.find((s) => s.id.startsWith(q)) : undefined);
+    if (!pick) return undefined;
+    const d = this.running.get(pick.id);
+    const bytesDone = d?.progress().bytesDone ?? 0;
+    if (d) {
+      this.running.delete(pick.id);
+      d.close();
+    }
+    for (const f of pick.files) if (f.size > f.chunkSize) await dropFile(f.id);
+    await FolderPartial.remove(this.init.store.dir, pick.id);
+    if (d) this.init.emit({ type: 'failed', failure: { id: pick.id as FileId, name: `${pick.name}/`, error: 'cancelled', cancelled: true } });
+    return { id: pick.id, name: `${pick.name}/`, bytesDone, running: d !== undefined };
+  }
+
   list(): DownloadProgress[] {
     return [...this.running.values()].map((d) => d.progress());
   }

@@ -267,6 +267,15 @@ export class TransferService extends EventEmitter<TransferEvents> {
    * resumes. A running one ends with a `failed` download event ('cancelled'), so front ends drop its bar.
    */
   async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
+    const folder = await this.folders.cancel(query, async (id) => {
+      const d = this.downloads.get(id);
+      if (d) {
+        this.forget(d);
+        await d.close();
+      }
+      await PartialDownload.remove(this.init.store.dir, id);
+    });
+    if (folder) return { ...folder, id: folder.id as FileId };
     const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
     const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
       .filter((p) => !this.downloads.has(p.manifest.id))
