@@ -42,6 +42,11 @@ export function folderName(name: string): string {
 }
 
 export class FolderPartial {
+  /** Folders of the tree known to exist (made by this process), so each file costs no mkdir. */
+  private readonly made = new Set<string>();
+  /** Files in the tree when it was opened (relative paths); undefined until listed. */
+  private present: Set<string> | undefined;
+
   private constructor(readonly dir: string, readonly state: FolderState) {}
 
   get tree(): string {
@@ -97,6 +102,9 @@ export class FolderPartial {
    * A file that fails the check is removed.
    */
   async holds(f: FolderEntry): Promise<{ hashes?: string[] } | undefined> {
+    // One walk of the tree instead of an lstat per file (a fresh tree is empty).
+    this.present ??= await listTree(this.tree);
+    if (!this.present.has(f.path)) return undefined;
     const p = this.pathOf(f.path);
     const st = await lstat(p).catch(() => undefined);
     if (!st) return undefined;
@@ -117,21 +125,27 @@ export class FolderPartial {
   /** Writes a verified small file at its path (never over an existing one). */
   async write(rel: string, data: Uint8Array): Promise<void> {
     const p = this.pathOf(rel);
-    await mkdir(dirname(p), { recursive: true });
+    await this.mkdirs(dirname(p));
     await writeFile(p, data, { flag: 'wx' });
   }
 
   /** The folder that a file at `rel` goes into (made now). */
   async dirFor(rel: string): Promise<string> {
     const d = dirname(this.pathOf(rel));
-    await mkdir(d, { recursive: true });
+    await this.mkdirs(d);
     return d;
+  }
+
+  private async mkdirs(d: string): Promise<void> {
+    if (this.made.has(d)) return;
+    await mkdir(d, { recursive: true });
+    this.made.add(d);
   }
 
   /** Copies a file this peer already holds into the tree (a temp name, then a rename: never half a file). */
   async copyIn(rel: string, from: string): Promise<void> {
     const p = this.pathOf(rel);
-    await mkdir(dirname(p), { recursive: true });
+    await this.mkdirs(dirname(p));
     const tmp = join(dirname(p), `.lanmesh-copy-${randomBytes(4).toString('hex')}`);
     try {
       await copyFile(from, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
@@ -176,6 +190,26 @@ export class FolderPartial {
 export function smallFileId(data: Uint8Array, chunkSize: number): FileId {
   const hashes = data.length === 0 ? [] : [createHash('sha256').update(data).digest('hex')];
   return computeFileId(data.length, chunkSize, hashes);
+}
+
+/** Relative paths of the regular files under `root` ('/'-separated); empty when it does not exist. */
+async function listTree(root: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  async function walk(d: string, rel: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(join(d, e.name), r);
+      else out.add(r);
+    }
+  }
+  await walk(root, '');
+  return out;
 }
 
 async function readState(dir: string): Promise<FolderState> {
