@@ -20,7 +20,15 @@ export interface IndexSessionInit {
   connectTimeoutMs?: number;
   responseTimeoutMs?: number;
   quietMs?: number;
+  /**
+   * While nothing is registered, a LIST ALL this often keeps the connection in use: servers close idle
+   * connections without records (lanmesh's own after 10 min), and a peer with no RFC files must not
+   * be dropped and reconnect with a warning every time (default 4 min; 0: never).
+   */
+  keepAliveMs?: number;
 }
+
+export const DEFAULT_KEEP_ALIVE_MS = 4 * 60_000;
 
 export type IndexState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -52,6 +60,7 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
   private lastError: string | undefined;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
   private readonly ac = new AbortController();
   private closing: Promise<void> | undefined;
 
@@ -104,6 +113,7 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
     this.closing ??= (async () => {
       this.state = 'closed';
       clearTimeout(this.timer);
+      clearInterval(this.keepAlive);
       this.ac.abort();
       await this.client?.close();
     })();
@@ -134,6 +144,7 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
     this.self = { host: client.advertiseHost, port: client.uploadPort };
     this.state = 'connected';
     this.lastError = undefined;
+    this.keepAliveWhileEmpty(client, registrar);
     try {
       return (await registrar.sync(this.init.offered())).length;
     } catch (err) {
@@ -141,6 +152,18 @@ export class IndexSession extends EventEmitter<IndexSessionEvents> {
       if (!client.closed) this.emit('warning', `index ${this.server}: registration failed: ${describeError(err)}`);
       return registrar.registered().length;
     }
+  }
+
+  private keepAliveWhileEmpty(client: IndexClient, registrar: IndexRegistrar): void {
+    clearInterval(this.keepAlive);
+    const every = this.init.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    if (every <= 0) return;
+    this.keepAlive = setInterval(() => {
+      if (client.closed || client !== this.client) return clearInterval(this.keepAlive);
+      // A lost answer is the connection's business (its close reconnects): nothing to report here.
+      if (registrar.registered().length === 0) client.listAll().catch(() => undefined);
+    }, every);
+    this.keepAlive.unref();
   }
 
   private onLost(client: IndexClient, reason: string): void {
