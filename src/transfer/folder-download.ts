@@ -147,7 +147,7 @@ export class FolderDownload {
       bytesDone,
       percent: size === 0 ? 100 : Math.floor((bytesDone / size) * 1000) / 10,
       rate: this.meter.rate(),
-      holders: [...this.holders.values()].filter((h) => !h.idle).length + (this.bigRunning.size > 0 ? 1 : 0),
+      holders: Math.max([...this.holders.values()].filter((h) => !h.idle).length, this.bigRunning.size > 0 ? 1 : 0),
       known: this.holders.size,
       state: this.state,
       folder: { files: this.files.length, filesDone: this.done.size },
@@ -167,15 +167,29 @@ export class FolderDownload {
     this.holders.clear();
   }
 
+  /**
+   * Every peer that can send some file still missing: the folder's holders, and the holders of each
+   * missing small file (so a folder whose tree changed meanwhile, or a peer holding only some of its
+   * files, still serves what it has).
+   */
   private remoteHolders(): { peer: PeerId; name: string; address: string; senderPort: number }[] {
+    const out = new Map<PeerId, { peer: PeerId; name: string; address: string; senderPort: number }>();
+    const add = (peer: PeerId, name: string) => {
+      if (out.has(peer) || this.dropped.has(peer)) return;
+      const reach = this.host.lookup(peer);
+      if (reach) out.set(peer, { peer, name, address: reach.address, senderPort: reach.ports.sender });
+    };
     const folder = this.host.catalog.folders().find((f) => f.id === this.id);
-    const out = [];
-    for (const h of folder?.holders ?? []) {
-      if (h.local || this.dropped.has(h.peer)) continue;
-      const reach = this.host.lookup(h.peer);
-      if (reach) out.push({ peer: h.peer, name: h.peerName, address: reach.address, senderPort: reach.ports.sender });
+    for (const h of folder?.holders ?? []) if (!h.local) add(h.peer, h.peerName);
+    for (const f of this.queue) {
+      for (const h of this.host.catalog.file(f.id)?.holders ?? []) if (!h.local && h.have === undefined) add(h.peer, h.peerName);
     }
-    return out;
+    return [...out.values()];
+  }
+
+  /** True when `peer` lists the whole of file `f`. */
+  private holds(peer: PeerId, f: SmallFile): boolean {
+    return this.host.catalog.file(f.id)?.holders.some((h) => h.peer === peer && h.have === undefined) === true;
   }
 
   /** A catalog listener: nothing may throw out of it. */
@@ -195,7 +209,7 @@ export class FolderDownload {
         const h = new BatchHolder(info, {
           tokens: this.host.tokens,
           receiverPort: this.host.receiverPort,
-          take: (n, bytes) => this.take(n, bytes),
+          take: (n, bytes) => this.take(info.peer, n, bytes),
           giveBack: (files) => this.giveBack(files),
           deliver: (bh, f, data) => this.deliver(bh, f, data),
           onDropped: (bh, why) => {
@@ -222,15 +236,23 @@ export class FolderDownload {
     }
   }
 
-  private take(maxFiles: number, maxBytes: number): SmallFile[] {
+  /** The next files `peer` holds, taken off the queue (the rest stay, in order, for the others). */
+  private take(peer: PeerId, maxFiles: number, maxBytes: number): SmallFile[] {
     const out: SmallFile[] = [];
+    const rest: SmallFile[] = [];
     let bytes = 0;
-    while (this.queue.length > 0 && out.length < maxFiles && bytes < maxBytes) {
-      const f = this.queue.shift()!;
+    let i = 0;
+    for (; i < this.queue.length && out.length < maxFiles && bytes < maxBytes; i++) {
+      const f = this.queue[i]!;
       if (this.done.has(f.path)) continue;
+      if (!this.holds(peer, f)) {
+        rest.push(f);
+        continue;
+      }
       out.push(f);
       bytes += f.size;
     }
+    this.queue = rest.concat(this.queue.slice(i));
     return out;
   }
 
@@ -428,7 +450,15 @@ export class FolderDownload {
   /** What each batch holder delivered, kept after the holder closes. */
   private readonly sharesOfBatches = new Map<PeerId, HolderShare>();
 
+  /** A progress report while something moves (at most once a second), as a file download does. */
   private report(): void {
-    if (!this.closed && !this.finishing) this.host.emit({ type: 'progress', progress: this.progress() });
+    if (this.closed || this.finishing) return;
+    const p = this.progress();
+    const key = `${p.bytesDone}/${this.done.size}`;
+    if (key === this.lastReport) return;
+    this.lastReport = key;
+    this.host.emit({ type: 'progress', progress: p });
   }
+
+  private lastReport = '';
 }

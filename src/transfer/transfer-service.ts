@@ -86,6 +86,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly downloads = new Map<FileId, Download>();
   /** Data connections that closed are told to these too (folder downloads' batch holders). */
   private readonly linkWatchers = new Set<(peer: PeerId, address: string) => void>();
+  /** Downloads landing in a folder download's tree (fetchInto). */
+  private readonly intoFolder = new Set<FileId>();
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
@@ -259,7 +261,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   list(): DownloadProgress[] {
-    return [...this.downloads.values()].map((d) => d.progress()).concat(this.folders.list());
+    // A folder's big files are part of its one row.
+    return [...this.downloads.values()].filter((d) => !this.intoFolder.has(d.id)).map((d) => d.progress()).concat(this.folders.list());
   }
 
   /**
@@ -421,6 +424,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.source.addPartial(pd);
     const name = manifest.name;
     if (into) {
+      this.intoFolder.add(d.id);
       d.on('progress', (p) => into.progress(p.bytesDone));
       d.on('dropped', (dropped) => this.emit('download', { type: 'dropped', dropped }));
       d.on('failed', (err) => {
@@ -471,6 +475,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private forget(d: Download): void {
+    this.intoFolder.delete(d.id);
     if (this.downloads.get(d.id) === d) {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);

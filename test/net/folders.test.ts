@@ -8,6 +8,12 @@ import { lanUnavailableReason } from '../support/lan.js';
 import { startHostile, withDownloadMesh, writeRandomFile } from '../support/download-mesh.js';
 import { treeDigest, writeTree } from '../support/folder-tree.js';
 import { withTimeout } from '../support/with-timeout.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { inNetns } from '../support/lan.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 const skip = lanUnavailableReason();
 const MiB = 1024 * 1024;
@@ -32,7 +38,7 @@ if (skip) {
       async ({ peers, dirs }) => {
         const [, , p3] = peers as [typeof peers[0], typeof peers[0], typeof peers[0]];
         const list = await p3.poll('list', (l) => l.some((x) => /proj ü\/ +2003 files, .* peer1, peer2|proj ü\/ +2003 files, .* peer2, peer1/.test(x)), { timeoutMs: 60_000, intervalMs: 500 });
-        console.log(list.slice(0, 3).map((l) => `  ${l}`).join('\n'));
+        console.log(list.filter((l) => /on the mesh$|\/ +\d+ files,/.test(l)).map((l) => `  ${l}`).join('\n'));
         const from = p3.notices.length;
         const answer = await p3.command('download proj ü/');
         assert.match(answer[0]!, /^downloading proj ü\/ \(2003 files, .*\) from 2 holders$/, answer.join('\n'));
@@ -106,6 +112,33 @@ if (skip) {
         assert.match(d.saved, /^3\.0 MiB$/);
         assert.equal(await treeDigest(join(dirs[1]!, 'downloads', 'kit')), await treeDigest(join(dirs[0]!, 'shared', 'kit')));
       },
+    );
+  }));
+
+  test('share <folder> from outside offers it at once; the one-shot `download <folder>/ --out DIR --json` puts it in DIR', withTimeout(120_000, async () => {
+    await withDownloadMesh(
+      2,
+      async (i, dir) => {
+        if (i === 0) await writeTree(join(dir, '..', 'outside', 'kit ü'), { small: 30, smallMax: 4096, big: [2 * MiB] });
+      },
+      async ({ lan, peers, dirs, tmp }) => {
+        const p1 = peers[0]!;
+        const shared = await p1.command(`share ${join(tmp, 'outside', 'kit ü')}`);
+        assert.equal(shared, ['shared shared/kit ü/ (31 files, 2.1 MiB)']);
+        assert.equal(await treeDigest(join(dirs[0]!, 'shared', 'kit ü')), await treeDigest(join(tmp, 'outside', 'kit ü')));
+        const out = join(tmp, 'out');
+        await mkdir(join(out, 'kit ü'), { recursive: true });
+        const argv = inNetns(lan.hosts[1]!, [process.execPath, CLI, 'download', 'kit ü/', '--out', out, '--json', '--wait', '0.5']);
+        const r = await promisify(execFile)(argv[0]!, argv.slice(1), { timeout: 60_000 });
+        const json = JSON.parse(r.stdout) as { file: { name: string }; path: string; folder: { files: number; fetchedFiles: number } };
+        console.log(`  ${r.stdout.trim().slice(0, 200)}…`);
+        assert.is(json.file.name, 'kit ü/');
+        assert.is(json.path, join(out, 'kit ü (1)'), 'the taken name is left alone');
+        assert.equal(json.folder.files, 31);
+        assert.equal(await treeDigest(join(out, 'kit ü (1)')), await treeDigest(join(tmp, 'outside', 'kit ü')));
+        assert.equal((await readdir(out)).sort(), ['kit ü', 'kit ü (1)'], 'no scratch folder left');
+      },
+      { peers: 1 },
     );
   }));
 
