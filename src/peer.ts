@@ -109,6 +109,7 @@ export class Peer extends EventEmitter {
     this.transfer = new TransferService({
       store, peerId: id, catalog: this.catalog, onWarning: warn,
       requesterName: (address, port) => this.table.list().find((p) => p.address === address && p.ports.receiver === port)?.name,
+      requesterIsOneShot: (address, port) => this.table.list().find((p) => p.address === address && p.ports.receiver === port)?.transient === true,
     });
     const transfer = this.transfer;
     const compat = init.index && new IndexMode({
@@ -183,7 +184,11 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     transfer.on('download', (e: DownloadEvent) => this.emit('download', e));
-    transfer.on('upload', (e: UploadEvent) => this.emit('upload', e));
+    // One-shot commands pass through unannounced (as for peer:up/down): no `sent` line about them.
+    transfer.on('upload', (e: UploadEvent) => {
+      if (e.type === 'done' && e.done.oneshot) return;
+      this.emit('upload', e);
+    });
     this.catalog.on('change', () => this.emit('catalog'));
     this.catalog.on('warning', warn);
     this.indexer = new Indexer(store, publish, (err) => this.warn(`indexing ${store.dir} failed: ${describeError(err)}`));

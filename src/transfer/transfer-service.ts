@@ -47,6 +47,8 @@ export interface TransferInit {
   maxStrikes?: number;
   /** The name of the peer at `address` whose receiver port is `port` (for the upload rows). */
   requesterName?: (address: string, port: number) => string | undefined;
+  /** True when that requester is a one-shot command (its `sent` report is not announced). */
+  requesterIsOneShot?: (address: string, port: number) => boolean;
 }
 
 export interface TransferEvents {
@@ -106,6 +108,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
         return m && { name: m.name, size: m.size };
       },
       requester: (address, port) => init.requesterName?.(address, port),
+      oneshot: (address, port) => init.requesterIsOneShot?.(address, port) === true,
     });
     this.tally.on('upload', (e) => this.emit('upload', e));
     this.uploads = new UploadManager({
