@@ -2,7 +2,7 @@
 // list, to resume it) and tree/, where each file is placed once verified. Nothing of it is offered or
 // visible in downloads/ until the whole tree is there; then tree/ moves into downloads/ in one rename.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, writeFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LanmeshError, describeError } from '../errors.js';
@@ -28,6 +28,8 @@ export interface FolderState {
 }
 
 const STATE = 'state.json';
+/** Files up to this size are written synchronously (page-cache writes: microseconds). */
+const SYNC_WRITE_MAX = 256 * 1024;
 const TREE = 'tree';
 const ID_RE = /^[0-9a-f]{64}$/;
 
@@ -126,7 +128,10 @@ export class FolderPartial {
   async write(rel: string, data: Uint8Array): Promise<void> {
     const p = this.pathOf(rel);
     await this.mkdirs(dirname(p));
-    await writeFile(p, data, { flag: 'wx' });
+    // A small file in one synchronous open/write/close: three thread-pool hand-offs per file cost more
+    // than the write itself (measured: most of a 2,000-file folder's CPU); a big one is not written here.
+    if (data.length <= SYNC_WRITE_MAX) writeFileSync(p, data, { flag: 'wx' });
+    else await writeFile(p, data, { flag: 'wx' });
   }
 
   /** The folder that a file at `rel` goes into (made now). */

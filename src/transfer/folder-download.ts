@@ -3,6 +3,7 @@
 // downloads landing in the tree, files this peer already holds copied instead of fetched; once every
 // file is there and verified, the tree moves into downloads/ in one rename and each file is offered.
 import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -386,32 +387,43 @@ export class FolderDownload {
       const dir = await this.partial.finish(this.host.downloadsDir, this.name, (d) => {
         for (const f of this.files) store.expect(join(d, ...f.path.split('/')));
       });
-      // Offered at once with what was verified on arrival (no second hashing), when this is a peer's own downloads/.
-      if (this.host.downloadsDir === join(store.dir, 'downloads')) {
-        const offer = async (f: FolderEntry) => {
-          const h = this.hashes.get(f.path);
-          const manifest = h && h.length === Math.ceil(f.size / f.chunkSize)
-            ? { id: f.id, name: posix.basename(f.path), size: f.size, chunkSize: f.chunkSize, hashes: h }
-            : undefined;
-          await store.addFile(join(dir, ...f.path.split('/')), manifest).catch((e: unknown) => this.host.onWarning(`downloaded ${f.path} but cannot offer it yet: ${describeError(e)}`));
-        };
-        // Several at once: each is an lstat, and 2,000 of them one by one would be most of a small folder's time.
-        let next = 0;
-        await Promise.all(Array.from({ length: 16 }, async () => {
-          while (next < this.files.length) await offer(this.files[next++]!);
-        }));
-      }
-      log('%s/: moved and offered %d ms after the start', this.name, Date.now() - this.started);
+      // Complete and in place: said at once. Then offered, with what was verified on arrival (no second
+      // hashing); until then it stays registered, so `download` again says it is already here or running.
+      log('%s/: moved %d ms after the start', this.name, Date.now() - this.started);
       this.close();
       this.state = 'done';
-      this.host.ended(this);
       this.host.emit({ type: 'done', summary: this.summary(dir) });
+      if (this.host.downloadsDir === join(store.dir, 'downloads')) await this.offer(dir);
+      log('%s/: offered %d ms after the start', this.name, Date.now() - this.started);
+      this.host.ended(this);
     } catch (e) {
       this.close();
       this.state = 'failed';
       this.host.ended(this);
       this.host.emit({ type: 'failed', failure: { id: asFileId(this.id), name: `${this.name}/`, error: describeError(e) } });
     }
+  }
+
+  /** Every file of the finished folder offered, 16 at a time; stops quietly when the folder was moved away (a one-shot's --out). */
+  private async offer(dir: string): Promise<void> {
+    const { store } = this.host;
+    let gone = false;
+    const one = async (f: FolderEntry) => {
+      const h = this.hashes.get(f.path);
+      const manifest = h && h.length === Math.ceil(f.size / f.chunkSize)
+        ? { id: f.id, name: posix.basename(f.path), size: f.size, chunkSize: f.chunkSize, hashes: h }
+        : undefined;
+      try {
+        await store.addFile(join(dir, ...f.path.split('/')), manifest);
+      } catch (e) {
+        if (!(await lstat(dir).catch(() => undefined))) gone = true;
+        else this.host.onWarning(`downloaded ${f.path} but cannot offer it yet: ${describeError(e)}`);
+      }
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (!gone && next < this.files.length) await one(this.files[next++]!);
+    }));
   }
 
   private summary(path: string): DownloadSummary {

@@ -93,7 +93,7 @@ export class FolderService {
   }
 
   list(): DownloadProgress[] {
-    return [...this.running.values()].map((d) => d.progress());
+    return [...this.running.values()].filter((d) => d.state !== 'done').map((d) => d.progress());
   }
 
   close(): void {
@@ -113,6 +113,7 @@ export class FolderService {
   private async begin(state: { id: string; name: string; files: MeshFolder['files'] }, via: DownloadStart['via']): Promise<DownloadStart> {
     const { id } = state;
     const running = this.running.get(id);
+    if (running?.state === 'done') throw new LanmeshError('BAD_COMMAND', `${state.name}/ is already here (being offered)`);
     if (running) throw new LanmeshError('BAD_COMMAND', `${state.name}/ is already downloading (${running.progress().percent}%)`);
     if (this.starting.has(id)) throw new LanmeshError('BAD_COMMAND', `${state.name}/ is being started already`);
     const receiverPort = this.init.receiverPort();

@@ -7,6 +7,7 @@ import type { CatalogEntry, ChunkIndex, FileId, Manifest, PeerId } from '../type
 import { LanmeshError } from '../errors.js';
 import type { CatalogSource } from './sender.js';
 import { isSafeRelPath } from '../wire/paths.js';
+import { readSmallSync } from '../store/small-read.js';
 import type { ChunkSource } from './upload.js';
 
 export interface SeedSourceEvents {
@@ -78,7 +79,13 @@ export class SeedSource extends EventEmitter<SeedSourceEvents> implements Catalo
   }
 
   async readChunk(id: FileId, index: ChunkIndex, alloc?: (length: number) => Buffer): Promise<Buffer> {
-    if (this.store.byId(id)) return this.store.readChunk(id, index, alloc);
+    const held = this.store.byId(id);
+    // A small file whole (a folder's batches): one synchronous read; anything unexpected takes the usual path.
+    if (held && index === 0 && held.manifest.size > 0 && held.manifest.size <= held.manifest.chunkSize) {
+      const data = readSmallSync(held, alloc ?? Buffer.allocUnsafe);
+      if (data) return data;
+    }
+    if (held) return this.store.readChunk(id, index, alloc);
     const pd = this.partials.get(id);
     if (!pd) throw new LanmeshError('NOT_FOUND', `file ${id} is not held here`);
     return pd.readChunk(index);
