@@ -14,9 +14,10 @@ import { runIndexServer } from './cli/index-server-cmd.js';
 import { runDoctorCommand } from './cli/doctor-cmd.js';
 import { formatIndexStart } from './session/index-commands.js';
 import { describeError } from './errors.js';
-import { helpText } from './cli/help.js';
+import { helpText, helpTopics } from './cli/help.js';
 import { EXIT, exitCodeFor } from './cli/exit-codes.js';
 import { defaultBasePort } from './cli/default-port.js';
+import { newSecretPhrase } from './peer/secret.js';
 import { OUTPUT_FLAGS, outputLevel, type OutputLevel } from './cli/output-flags.js';
 import { sendDebugTo } from './log.js';
 
@@ -34,6 +35,8 @@ const MEOW_OPTIONS = {
       peer: { type: 'string', isMultiple: true },
       tui: { type: 'boolean', default: true },
       accept: { type: 'string' },
+      secret: { type: 'string' },
+      askTimeout: { type: 'number' },
       ...ONE_SHOT_FLAGS,
       ...INDEX_FLAGS,
       ...OUTPUT_FLAGS,
@@ -52,7 +55,7 @@ const cli = (() => {
 })();
 
 const KNOWN_FLAGS = new Set([
-  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS), 'quiet', 'verbose', 'q',
+  'transferPort', 'dir', 'name', 'peer', 'tui', 'accept', 'secret', 'askTimeout', 'help', 'version', 't', 'h', 'v', ...Object.keys(ONE_SHOT_FLAGS), ...Object.keys(INDEX_FLAGS), 'quiet', 'verbose', 'q',
 ]);
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -77,7 +80,7 @@ function asTyped(key: string): string {
 /** `lanmesh help [topic]` and `--help`/`-h` anywhere: print that help, start nothing, exit 0. */
 function showHelp(topic: string | undefined): never {
   const text = helpText(topic);
-  if (text === undefined) usageError(`no help for '${topic}': commands are list, peers, where, download, doctor, index-server (see lanmesh --help)`);
+  if (text === undefined) usageError(`no help for '${topic}': commands are ${helpTopics().join(', ')} (see lanmesh --help)`);
   process.stdout.write(`\n  lanmesh ${cli.pkg.version ?? ''} — serverless peer-to-peer file sharing for one LAN\n${text}`);
   process.exit(EXIT.ok);
 }
@@ -104,6 +107,11 @@ async function main(): Promise<void> {
   if (command === 'index-server') {
     await indexServer(args);
     return;
+  }
+  if (command === 'secret') {
+    if (args[0] !== 'new' || args.length > 1) usageError(`lanmesh secret takes 'new' (prints a fresh mesh secret), got '${args.join(' ')}'`);
+    process.stdout.write(`${newSecretPhrase()}\n`);
+    process.exit(EXIT.ok);
   }
   if (command === 'doctor') {
     const code = await runDoctorCommand({ flags: cli.flags, args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
@@ -202,7 +210,7 @@ async function withInterrupt(run: (signal: AbortSignal) => Promise<number>): Pro
 /** `lanmesh index-server`: runs until SIGINT/SIGTERM; exit 1 with one line when it cannot listen. */
 async function indexServer(args: string[]): Promise<void> {
   if (args.length > 0) usageError(`index-server takes no argument, got '${args[0]}'`);
-  const peerFlags = (['transferPort', 'dir', 'name', ...Object.keys(ONE_SHOT_FLAGS)] as const)
+  const peerFlags = (['transferPort', 'dir', 'name', 'secret', ...Object.keys(ONE_SHOT_FLAGS)] as const)
     .filter((k) => {
       const v = cli.flags[k as keyof typeof cli.flags];
       return v !== undefined && v !== false;

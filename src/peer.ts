@@ -29,6 +29,9 @@ import { BoundPort, LateService } from './peer/bound-port.js';
 import { PushStarter } from './peer/push-starter.js';
 import { Indexer } from './peer/indexer.js';
 import type { DownloadEvent } from './transfer/download-types.js';
+import { OPEN_MESH, PrivateMesh, type SocketSecurity } from './wire/secure-socket.js';
+import { deriveMeshKeys, type MeshKeys } from './wire/mesh-keys.js';
+import { loadSecret } from './peer/secret.js';
 import type { UploadEvent } from './transfer/upload-tally.js';
 
 export interface PeerInit {
@@ -59,6 +62,13 @@ export interface PeerInit {
   index?: IndexModeOptions;
   /** Pushes from other peers: take them all (default) or none. */
   accept?: AcceptPolicy;
+  /**
+   * A private mesh's secret phrase (`--secret`, LANMESH_SECRET); without it `.lanmesh/secret` is read
+   * if present. Set: every TCP connection is TLS-PSK and mDNS carries the mesh tag.
+   */
+  secret?: string;
+  /** How long an `--accept ask` offer waits for an answer (default 60 s). */
+  askTimeoutMs?: number;
 }
 
 export interface PeerView {
@@ -88,6 +98,8 @@ export class Peer extends EventEmitter {
   private readonly mdns: LateService<MdnsDiscovery> | undefined;
   private readonly statics: StaticPeers;
   private readonly indexer: Indexer;
+  /** What every connection speaks: plain TCP, or TLS-PSK on a private mesh. */
+  private readonly security: SocketSecurity;
   /** In start order. */
   readonly services: readonly Service[];
   private started: Service[] = [];
@@ -99,17 +111,20 @@ export class Peer extends EventEmitter {
     private readonly store: LocalStore,
     init: PeerInit,
     staticEntries: StaticEntry[],
+    keys: MeshKeys | undefined,
   ) {
     super();
     const warn = (m: string) => this.warn(m);
+    // The one place that picks what the sockets speak; every listener and dial below is given it.
+    const security = keys ? new PrivateMesh(keys, warn) : OPEN_MESH;
+    this.security = security;
     this.catalog = new Catalog({ id, name });
     const host = init.bindHost ?? '0.0.0.0';
     const at = (i: number) => (init.port === 0 ? 0 : init.port + i);
 
     this.transfer = new TransferService({
-      store, peerId: id, catalog: this.catalog, onWarning: warn,
+      store, peerId: id, catalog: this.catalog, onWarning: warn, security,
       requesterName: (address, port) => this.table.list().find((p) => p.address === address && p.ports.receiver === port)?.name,
-      requesterIsOneShot: (address, port) => this.table.list().find((p) => p.address === address && p.ports.receiver === port)?.transient === true,
     });
     const transfer = this.transfer;
     const compat = init.index && new IndexMode({
@@ -123,6 +138,7 @@ export class Peer extends EventEmitter {
       onWarning: warn,
       probeMs: init.discovery?.probeMs,
       ttlMs: init.discovery?.staticTtlMs,
+      security,
     });
     const statics = this.statics;
     this.tcpPorts = [
@@ -131,25 +147,29 @@ export class Peer extends EventEmitter {
         return { port: receiver.port, close: () => transfer.close() };
       }),
       new BoundPort('sender', () => SenderPort.start({
-        port: at(1), host, source: transfer.source, handlers: [...transfer.senderHandlers, statics.handler], onWarning: warn,
+        port: at(1), host, source: transfer.source, handlers: [...transfer.senderHandlers, statics.handler], onWarning: warn, security,
         onP2pci: compat && ((s, first) => compat.serve(s, first)),
       })),
     ];
     // Push (T+2, T+3): both ports in one service; its events are forwarded once it is made.
     this.push = new PushStarter({
-      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept,
+      self: id, dir: store.dir, host, distributorPort: at(2), distributeePort: at(3), store, transfer, accept: init.accept, askTimeoutMs: init.askTimeoutMs,
+      // `--accept ask`: the question goes to whichever front end listens ('push:ask'); none, refused.
+      ask: (q) => this.listenerCount('push:ask') > 0 && this.emit('push:ask', q),
+      asked: (end) => this.emit('push:asked', end),
       catalog: () => this.catalog,
       // Every peer: a one-shot `lanmesh distribute` may push to us (push-service never pushes to one).
       peers: () => this.everyPeer(),
       onWarning: warn,
       onNotice: (m) => this.emit('notice', m),
+      security,
     }, (push) => {
       for (const ev of PUSH_EVENTS) push.on(ev, (x: unknown) => this.emit(ev, x));
     });
 
     const sync = new CatalogSync(this.catalog, (pid, signal, t) => {
       if (t.address === undefined || !t.ports) return Promise.reject(new LanmeshError('NOT_FOUND', `no address for peer ${pid}`));
-      return fetchCatalog({ id: pid, address: t.address, senderPort: t.ports.sender }, signal);
+      return fetchCatalog({ id: pid, address: t.address, senderPort: t.ports.sender }, signal, security);
     }, warn);
     // peer:up / peer:down are about the peers peers() lists: one-shot commands passing through
     // (role=oneshot) are synced and served, but not announced to front ends.
@@ -166,7 +186,7 @@ export class Peer extends EventEmitter {
 
     this.mdns = init.mdns === false ? undefined : new LateService('mdns', () => {
       const d = new MdnsDiscovery({
-        self: { id, name, ports: this.ports, rev: transfer.source.revision(), transient: init.transient },
+        self: { id, name, ports: this.ports, rev: transfer.source.revision(), transient: init.transient, ...(keys ? { mesh: keys.tag } : {}) },
         table: this.table,
         ttlSec: init.discovery?.ttlSec,
         announceIntervalMs: init.discovery?.announceIntervalMs,
@@ -184,11 +204,7 @@ export class Peer extends EventEmitter {
     store.on('change', publish);
     transfer.on('change', publish);
     transfer.on('download', (e: DownloadEvent) => this.emit('download', e));
-    // One-shot commands pass through unannounced (as for peer:up/down): no `sent` line about them.
-    transfer.on('upload', (e: UploadEvent) => {
-      if (e.type === 'done' && e.done.oneshot) return;
-      this.emit('upload', e);
-    });
+    transfer.on('upload', (e: UploadEvent) => this.emit('upload', e));
     this.catalog.on('change', () => this.emit('catalog'));
     this.catalog.on('warning', warn);
     this.indexer = new Indexer(store, publish, (err) => this.warn(`indexing ${store.dir} failed: ${describeError(err)}`));
@@ -208,6 +224,7 @@ export class Peer extends EventEmitter {
       table: this.table,
       onLost: () => this.mdns?.current?.refresh(),
       probeMs: init.discovery?.probeMs,
+      security,
     }), this.indexer);
     if (compat) {
       services.push(service('index-mode', async () => {
@@ -226,7 +243,8 @@ export class Peer extends EventEmitter {
     const store = await LocalStore.open({ dir, chunkSize: init.chunkSize });
     try {
       const entries = mergeEntries(init.staticPeers ?? [], await readPeersFile(dir));
-      const peer = new Peer(await loadOrCreatePeerId(dir), name, store, init, entries);
+      const secret = await loadSecret(init.secret, dir);
+      const peer = new Peer(await loadOrCreatePeerId(dir), name, store, init, entries, secret === undefined ? undefined : deriveMeshKeys(secret));
       peer.started = await startAll(peer.services, (m) => peer.warn(m));
       return peer;
     } catch (err) {
@@ -310,6 +328,16 @@ export class Peer extends EventEmitter {
   /** P2P-CI index mode, when started with `index`. */
   get p2pci(): IndexMode | undefined {
     return this.compat;
+  }
+
+  /** What this peer's connections speak (the doctor's hello probes use it too). */
+  get socketSecurity(): SocketSecurity {
+    return this.security;
+  }
+
+  /** True on a private mesh (a secret was given or found): every connection is TLS-PSK. */
+  get isPrivate(): boolean {
+    return this.security.isPrivate;
   }
 
   /** Whether mDNS discovery runs (PeerInit.mdns). */

@@ -9,13 +9,14 @@ export const PORT = 9001;
 
 export class LanmeshPeer {
   /** `ip netns exec` execs in place, so the child's pid is node's own. */
-  constructor({ ns, dir, name, cli, nodeFlags = [], port = PORT }) {
+  /** args: more CLI flags (e.g. --secret for a private mesh). */
+  constructor({ ns, dir, name, cli, nodeFlags = [], port = PORT, args = [] }) {
     this.name = name;
     this.dir = dir;
     this.lines = [];
     this.waiters = [];
     this.err = '';
-    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeFlags, cli, '-t', String(port), '--dir', dir, '--name', name, '--no-tui'], {
+    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeFlags, cli, '-t', String(port), '--dir', dir, '--name', name, '--no-tui', ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.pid = this.child.pid;

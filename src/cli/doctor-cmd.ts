@@ -7,9 +7,12 @@ import { mergeEntries, parseStaticEntry, parseStaticList } from '../discovery/st
 import { readPeersFile } from '../discovery/peers-file.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { loadSecret } from '../peer/secret.js';
+import { PrivateMesh } from '../wire/secure-socket.js';
+import { deriveMeshKeys } from '../wire/mesh-keys.js';
 
 export interface DoctorCmdInit {
-  flags: { transferPort?: number; peer?: string[]; dir?: string };
+  flags: { transferPort?: number; peer?: string[]; dir?: string; secret?: string };
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
@@ -27,8 +30,12 @@ export async function runDoctorCommand(o: DoctorCmdInit): Promise<number> {
       parseStaticList(o.env.LANMESH_PEERS ?? '', 'LANMESH_PEERS'),
       o.flags.dir !== undefined ? await readPeersFile(resolve(o.cwd, o.flags.dir)) : [],
     );
+    // A private mesh's static peers answer only over its TLS: probe them with the same secret.
+    const given = o.flags.secret ?? (o.env.LANMESH_SECRET || undefined);
+    const secret = given !== undefined || o.flags.dir !== undefined ? await loadSecret(given, resolve(o.cwd, o.flags.dir ?? '.')) : undefined;
+    const security = secret === undefined ? undefined : new PrivateMesh(deriveMeshKeys(secret));
     o.stdout.write('lanmesh doctor: why peers may not see each other (takes about 3 s)\n');
-    const report = await runDoctor({ port: t, staticPeers });
+    const report = await runDoctor({ port: t, staticPeers, security });
     o.stdout.write(formatDoctor(report).join('\n') + '\n');
     return report.healthy ? EXIT.ok : EXIT.failed;
   } catch (err) {

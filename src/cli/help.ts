@@ -15,6 +15,7 @@ const PEER = `
     $ lanmesh -t <port> --index <host>[:<port>] [--no-mdns] [--rfc <n>…]
     $ lanmesh index-server [--port 7734] [--host <addr>] [--quiet]
     $ lanmesh doctor [-t <port>] [--peer <host>:<port>]…   (why no peers?)
+    $ lanmesh secret new              (prints a strong mesh secret)
     $ lanmesh help [<command>]        (or: lanmesh <command> --help)
 
   Starts a peer on <folder> (default: the current folder). It offers the files
@@ -37,7 +38,11 @@ const PEER = `
     --peer HOST:PORT     A peer mDNS cannot reach (PORT = its -t); repeatable.
                          Also .lanmesh/peers.txt and LANMESH_PEERS (a,b,…)
     --no-tui             Plain line mode even on a terminal (always when piped)
-    --accept all|none    Pushes from other peers: take them (default) or not
+    --accept MODE        Pushes from other peers: all (default), none or ask
+                         (y/n; refused after --ask-timeout S, default 60 s)
+    --secret PHRASE      A private mesh: only peers with the same secret see
+                         and reach each other, over TLS. Also LANMESH_SECRET
+                         or .lanmesh/secret (mode 0600)
     --index              P2P-CI index server HOST[:PORT] (default port 7734)
     --no-mdns            With --index: no mDNS discovery (index mode alone)
     --advertise-host     With --index: the Host: sent (default: our address)
@@ -70,6 +75,7 @@ const ONE_SHOT_OPTIONS = `
     -t, --transfer-port  Use ports T..T+3 (default: any free ones)
     --dir <folder>       Act as the peer of that folder (default: a scratch one)
     --peer HOST:PORT     Also ask this peer (PORT = its -t); repeatable
+    --secret PHRASE      Join that private mesh (also LANMESH_SECRET)
     -q, --quiet          No status or progress line on stderr
     --verbose            Also every module's debug lines, on stderr
     -h, --help           Show this help`;
@@ -141,6 +147,19 @@ ${ONE_SHOT_OPTIONS}
     --to <peers>         Push only to these peers
 ${EXIT_CODES}
 `,
+  secret: `
+  Usage
+    $ lanmesh secret new
+
+  Prints a strong random mesh secret (150 bits, in groups of five letters).
+  Give the same secret to every peer of a private mesh: --secret PHRASE, the
+  LANMESH_SECRET variable, or the file <folder>/.lanmesh/secret (mode 0600).
+  Peers with it see and reach only each other, over TLS; the others cannot.
+
+  Options
+    -h, --help           Show this help
+${EXIT_CODES}
+`,
   'index-server': `
   Usage
     $ lanmesh index-server [--port 7734] [--host 0.0.0.0] [--quiet]
@@ -157,6 +176,11 @@ ${EXIT_CODES}
 ${EXIT_CODES}
 `,
 };
+
+/** Every subcommand with a help of its own, in help order. */
+export function helpTopics(): string[] {
+  return Object.keys(ONE_SHOT);
+}
 
 /** The help of `topic` (a subcommand; undefined or '' for the peer itself), or undefined when unknown. */
 export function helpText(topic?: string): string | undefined {

@@ -10,6 +10,7 @@ import { formatProgress } from '../session/text.js';
 import { attachSession, type SessionLine } from '../session/events.js';
 import type { DownloadEvent } from '../transfer/transfer-service.js';
 import { indexedWithin, settleSince } from './settle.js';
+import { yesNo, type PushQuestions } from '../session/push-questions.js';
 
 /** Discovery time before the first answer that depends on the mesh (one-shot commands wait as long). */
 export const LINE_MODE_SETTLE_MS = 1500;
@@ -55,9 +56,12 @@ export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MO
   };
   // The one output point: whatever a line quotes from the network, it stays one printable line.
   const write = (lines: string[]) => io.output.write(lines.map((l) => printable(l) + '\n').join(''));
+  // `--accept ask`: while an offer waits, a typed y or n (yes / no) answers the oldest one.
+  let questions: PushQuestions | undefined;
   const session = attachSession(peer, {
     line: (l: SessionLine) => write([`${l.level === 'warning' ? '!' : '*'} ${l.text}`]),
     ...(io.quiet ? {} : { download: progressLines(write) }),
+    questions: (q) => (questions = q),
   }, { quiet: io.quiet });
 
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
@@ -69,6 +73,11 @@ export async function runLineMode(peer: Peer, io: LineModeIO, settleMs = LINE_MO
     // result comes later as notices, so it never holds up the commands typed after it.
     for await (const line of rl) {
       if (!line.trim()) continue;
+      const yes = questions && questions.size > 0 ? yesNo(line) : undefined;
+      if (yes !== undefined) {
+        write([questions!.answer(yes)!, '']);
+        continue;
+      }
       // Settling is bounded and happens once, before the answer clock starts.
       await settleFor(commandWord(line).toLowerCase());
       const run = execute({ peer }, line).then(

@@ -46,6 +46,7 @@ export interface OneShotFlags {
   wait?: number;
   out?: string;
   to?: string;
+  secret?: string;
   /** No status or progress line on stderr. */
   quiet?: boolean;
 }
@@ -127,7 +128,7 @@ async function plan(o: OneShotInit): Promise<Plan> {
   }
   try {
     const init = parsePeerConfig(
-      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}`, peer: flags.peer },
+      { transferPort: flags.transferPort ?? 0, dir: flags.dir ?? scratch, name: flags.name ?? `oneshot-${process.pid}`, peer: flags.peer, secret: flags.secret },
       o.cwd,
       o.env,
     );

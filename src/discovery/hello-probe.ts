@@ -1,5 +1,6 @@
 // One hello exchange as the asker: dial a sender port, say who we are, read who answers.
 import { dialFramed } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { HelloMsg, HelloSelf } from '../wire/messages.js';
 
 export interface HelloAnswer {
@@ -8,8 +9,10 @@ export interface HelloAnswer {
   address: string;
 }
 
-export async function probeHello(host: string, senderPort: number, from: HelloSelf | undefined, timeoutMs: number, signal?: AbortSignal): Promise<HelloAnswer> {
-  const conn = await dialFramed(host, senderPort, { timeoutMs, signal });
+export async function probeHello(
+  host: string, senderPort: number, from: HelloSelf | undefined, timeoutMs: number, signal?: AbortSignal, security?: SocketSecurity,
+): Promise<HelloAnswer> {
+  const conn = await dialFramed(host, senderPort, { timeoutMs, signal, security });
   try {
     const answer = await conn.request({ t: 'hello', ...(from ? { from } : {}) }, { timeoutMs, signal });
     return { answer, address: plainIpv4(conn.remoteAddress) ?? host };

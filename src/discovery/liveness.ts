@@ -7,6 +7,7 @@ import type { PeerId } from '../types.js';
 import type { PeerTable, RemotePeer } from './peer-table.js';
 import { probeHello } from './hello-probe.js';
 import type { Service } from '../lifecycle.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export interface LivenessInit {
   table: PeerTable;
@@ -18,6 +19,8 @@ export interface LivenessInit {
   retryDelayMs?: number;
   /** How one peer is asked (default: hello on its sender port). */
   probe?: (peer: RemotePeer, timeoutMs: number, signal: AbortSignal) => Promise<unknown>;
+  /** What the default probe speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export class PeerLiveness implements Service {
@@ -33,7 +36,7 @@ export class PeerLiveness implements Service {
     this.probeMs = init.probeMs ?? 4000;
     this.timeoutMs = init.timeoutMs ?? 3000;
     this.retryDelayMs = init.retryDelayMs ?? 1500;
-    this.ask = init.probe ?? ((p, ms, signal) => probeHello(p.address, p.ports.sender, undefined, ms, signal));
+    this.ask = init.probe ?? ((p, ms, signal) => probeHello(p.address, p.ports.sender, undefined, ms, signal, init.security));
   }
 
   start(): void {

@@ -321,7 +321,8 @@ export class MdnsDiscovery extends EventEmitter<MdnsDiscoveryEvents> {
       const reject = (reason: string) => this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${reason}`));
       for (const { info, ttlSec } of parseAnnouncements(packet, rinfo, reject)) {
         if (info.id === this.self.id) this.checkIdConflict(info.ports.sender, from);
-        else this.intake.apply(info, ttlSec, from);
+        // Another mesh (or an open peer seen from a private one, and the reverse): skipped without a word.
+        else if (info.mesh === this.self.mesh) this.intake.apply(info, ttlSec, from);
       }
     } catch (e) {
       this.warn(new LanmeshError('BAD_MESSAGE', `mdns response from ${from}: ${describeError(e)}`, { cause: e }));

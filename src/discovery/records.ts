@@ -18,6 +18,8 @@ const MAX_LABEL_BYTES = 63;
 const MAX_TXT_ENTRY_BYTES = 255;
 /** Keeps a response inside one Ethernet frame even on a host with many interfaces. */
 const MAX_ADDRESSES = 16;
+/** A private mesh's tag: 16 lowercase hex characters (wire/mesh-keys.ts). */
+export const MESH_TAG_RE = /^[0-9a-f]{16}$/;
 
 export interface SelfInfo {
   id: PeerId;
@@ -26,6 +28,8 @@ export interface SelfInfo {
   rev: number;
   /** A one-shot command's throwaway peer: announced with role=oneshot so others keep it out of their lists. */
   transient?: boolean;
+  /** A private mesh's tag (an HMAC of its secret, never the secret): announced as mesh=. */
+  mesh?: string;
 }
 
 export interface RemotePeerInfo {
@@ -37,6 +41,8 @@ export interface RemotePeerInfo {
   rev: number;
   /** It announced role=oneshot: a one-shot command passing through, not a peer to list. */
   transient?: true;
+  /** The private mesh it belongs to (mesh=), absent for an open-mesh peer. */
+  mesh?: string;
 }
 
 export interface Announcement {
@@ -88,6 +94,7 @@ function txtEntries(self: SelfInfo): string[] {
     `ports=${p.receiver},${p.sender},${p.distributor},${p.distributee}`,
     `rev=${self.rev}`,
     ...(self.transient ? ['role=oneshot'] : []),
+    ...(self.mesh ? [`mesh=${self.mesh}`] : []),
   ];
   return entries.map((e) => truncateUtf8(e, MAX_TXT_ENTRY_BYTES));
 }
@@ -250,6 +257,11 @@ function parseTxtRecord(rec: Answer, address: string, reject: Reject): Announcem
   // Control characters (ANSI escapes) and bidi overrides from the network never reach a terminal.
   const info: RemotePeerInfo = { id: asPeerId(id), name: printable(peerName), address, ports, rev: Number(revText) };
   if (txt.get('role') === 'oneshot') info.transient = true;
+  const mesh = txt.get('mesh');
+  if (mesh !== undefined) {
+    if (!MESH_TAG_RE.test(mesh)) return fail(`bad mesh tag on ${on}`);
+    info.mesh = mesh;
+  }
   return { info, ttlSec: ttl };
 }
 

@@ -11,6 +11,7 @@ import type { PeerId } from '../types.js';
 import type { PeerTable } from './peer-table.js';
 import { entryKey, type StaticEntry } from './static-list.js';
 import { plainIpv4, probeHello } from './hello-probe.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { Service } from '../lifecycle.js';
 
 export interface StaticPeersInit {
@@ -25,6 +26,8 @@ export interface StaticPeersInit {
   ttlMs?: number;
   /** Connect and answer timeout of one probe (default 3 s). */
   timeoutMs?: number;
+  /** What the probes speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export interface StaticTargetView {
@@ -166,7 +169,7 @@ export class StaticPeers implements Service {
     t.busy = ac;
     try {
       const me = this.init.self();
-      const { answer, address } = await probeHello(t.host, t.port + 1, me, this.timeoutMs, ac.signal);
+      const { answer, address } = await probeHello(t.host, t.port + 1, me, this.timeoutMs, ac.signal, this.init.security);
       if (!this.running || ac.signal.aborted || !this.targets.has(entryKey(t))) return;
       const s = answer.self;
       if (s.id === me.id) {

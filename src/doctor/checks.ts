@@ -10,6 +10,7 @@ import makeMdns from 'multicast-dns';
 import { describeError } from '../errors.js';
 import { SERVICE_TYPE, parseAnnouncements } from '../discovery/records.js';
 import { probeHello } from '../discovery/hello-probe.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { StaticEntry } from '../discovery/static-list.js';
 import type { PeerId } from '../types.js';
 
@@ -171,16 +172,16 @@ function verdict(looped: boolean, sendError: NodeJS.ErrnoException | undefined, 
   return [loop, heard];
 }
 
-export async function checkStaticPeer(e: StaticEntry, timeoutMs = 3000): Promise<Check> {
+export async function checkStaticPeer(e: StaticEntry, timeoutMs = 3000, security?: SocketSecurity): Promise<Check> {
   const where = `${e.host}:${e.port}`;
   try {
-    const { answer, address } = await probeHello(e.host, e.port + 1, undefined, timeoutMs);
+    const { answer, address } = await probeHello(e.host, e.port + 1, undefined, timeoutMs, undefined, security);
     const s = answer.self;
     return { status: 'ok', what: 'static peer', detail: `${where}: ${s.name} (${s.id}) at ${address} answers hello on ${e.port + 1}` };
   } catch (err) {
     return {
       status: 'fail', what: 'static peer', detail: `${where}: no hello answer on port ${e.port + 1}: ${describeError(err)}`,
-      hint: `check that it runs with -t ${e.port}, that TCP ${e.port}..${e.port + 3} are open in its firewall, and that ${e.host} is routed from here`,
+      hint: `check that it runs with -t ${e.port}, that TCP ${e.port}..${e.port + 3} are open in its firewall, that ${e.host} is routed from here, and that both have the same --secret (or none)`,
     };
   }
 }

@@ -2,6 +2,7 @@
 import type { StaticEntry } from '../discovery/static-list.js';
 import type { PeerId } from '../types.js';
 import { checkInterfaces, checkMulticast, checkStaticPeer, checkTcpPorts, checkUdp5353, type Check } from './checks.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export interface DoctorInit {
   /** T to check the four ports of (a peer that is not running yet); undefined skips it. */
@@ -9,6 +10,8 @@ export interface DoctorInit {
   /** A running peer's id and ports: its own announcements are left out, its ports are its own. */
   running?: { id: PeerId; ports: string };
   staticPeers?: StaticEntry[];
+  /** What the hello probes of static peers speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** Multicast port and wait (tests). */
   mdnsPort?: number;
   waitMs?: number;
@@ -27,7 +30,7 @@ export async function runDoctor(init: DoctorInit = {}): Promise<DoctorReport> {
   else if (init.port !== undefined) checks.push(await checkTcpPorts(init.port));
   const mc = await checkMulticast({ port: init.mdnsPort, waitMs: init.waitMs, self: init.running?.id });
   checks.push(...mc.checks);
-  for (const e of init.staticPeers ?? []) checks.push(await checkStaticPeer(e));
+  for (const e of init.staticPeers ?? []) checks.push(await checkStaticPeer(e, undefined, init.security));
   return { checks, found: mc.found, healthy: checks.every((c) => c.status !== 'fail') };
 }
 

@@ -69,6 +69,25 @@ export class PushPlan {
     this.cap = cap ?? endgameCap(chunkCount, recipients.length);
   }
 
+  /**
+   * A recipient that accepted after the plan was made (it was asked, and its user took a while). Its
+   * share is what nobody else was dealt (nothing while others run: then it steals from the longest
+   * queues and fetches the rest from the others; everything when it is the first to accept).
+   */
+  join(peer: PeerId): void {
+    if (this.members.has(peer)) return;
+    // Chunks nobody live holds, is queued or was sent (every one, when it is the first to accept) are its share.
+    const covered = this.union();
+    const live = [...this.members.values()].filter((o) => o.live);
+    const queued = new Set(live.flatMap((o) => o.queue));
+    const share: ChunkIndex[] = [];
+    for (let i = 0; i < this.chunkCount; i++) if (!covered.has(i) && !queued.has(i) && !live.some((o) => o.sent.has(i))) share.push(i);
+    this.members.set(peer, {
+      queue: [...share], sent: new Bitfield(this.chunkCount), have: new Bitfield(this.chunkCount), endgame: 0,
+      live: true, done: false, holder: false, share, shareSet: new Set(share),
+    });
+  }
+
   /** The next chunk to write to `peer`, or undefined (nothing for it now: ask again after a report or a while). */
   next(peer: PeerId, now = Number.POSITIVE_INFINITY): Pick | undefined {
     const m = this.members.get(peer);

@@ -4,11 +4,14 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { FramedConnection, dialFramed } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { PushReport, PushVerdict } from '../wire/messages.js';
 import { Bitfield } from '../store/bitfield.js';
 import type { ChunkIndex, Manifest, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
 import { PushPlan } from './push-plan.js';
+import { HolderRelay } from './holder-relay.js';
+import type { HolderReply } from './distributor.js';
 import type { PushRow, PushSummary, RowState } from './push-types.js';
 
 export interface PushTarget {
@@ -29,7 +32,12 @@ export interface PushRunInit {
   onWarning(msg: string): void;
   /** A recipient that sends no report for this long is taken as gone (default 20 s; heartbeats come every 5 s). */
   silenceMs?: number;
+  /** Longest wait for an offer's answer (default 75 s: a recipient may ask its user, for 60 s). */
   offerTimeoutMs?: number;
+  /** What the dials to recipients speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
+  /** Answers awaited before the chunks are dealt (default 3 s); later accepters join without a share. */
+  dealAfterMs?: number;
 }
 
 export interface PushRunEvents {
@@ -48,7 +56,15 @@ interface Recipient {
   row: PushRow;
   lastReport: number;
   sample: { at: number; chunks: number };
+  /** The connection its reports come on: news of the others goes back there. */
+  reply?: HolderReply;
 }
+
+/** A recipient that reported this recently is alive, whatever discovery says (reports come every 5 s at least). */
+const ALIVE_MS = 6_000;
+
+/** Reports that come close together are relayed together. */
+const RELAY_DELAY_MS = 15;
 
 export class PushRun extends EventEmitter<PushRunEvents> {
   readonly token = randomBytes(16);
@@ -62,10 +78,13 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   private closed = false;
   private coveredOnce = false;
   private readonly chunks: number;
+  private readonly relay: HolderRelay;
+  private relayTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: PushRunInit) {
     super();
     this.chunks = init.manifest.hashes.length;
+    this.relay = new HolderRelay(this.chunks);
     for (const t of init.targets) {
       const row: PushRow = { peer: t.peer, name: t.name, state: 'offering', chunks: 0, total: this.chunks, fromOrigin: 0, fromPeers: 0, sent: 0, rate: 0 };
       this.recipients.set(t.peer, { target: t, row, lastReport: Date.now(), sample: { at: Date.now(), chunks: 0 } });
@@ -82,7 +101,10 @@ export class PushRun extends EventEmitter<PushRunEvents> {
 
   /** Offers to everyone at once, then streams to those who accepted. */
   async start(): Promise<void> {
-    await Promise.all([...this.recipients.values()].map((r) => this.offer(r)));
+    const answers = Promise.all([...this.recipients.values()].map((r) => this.offer(r)));
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([answers, new Promise<void>((resolve) => (wait = setTimeout(resolve, this.init.dealAfterMs ?? 3000)))]);
+    clearTimeout(wait);
     if (this.closed) return;
     const accepted = [...this.recipients.values()].filter((r) => r.row.state === 'receiving').map((r) => r.target.peer);
     const held = [...this.recipients.values()].filter((r) => r.row.state === 'held').map((r) => r.target.peer);
@@ -94,7 +116,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   }
 
   /** A report from `address`: false when it is not one of this push's recipients there (close that connection). */
-  report(msg: PushReport, address: string | undefined): boolean {
+  report(msg: PushReport, address: string | undefined, reply?: HolderReply): boolean {
     const r = this.recipients.get(msg.peer);
     if (!r || r.target.address !== address || !this.plan) return false;
     if (r.row.state !== 'receiving') return true;
@@ -111,6 +133,12 @@ export class PushRun extends EventEmitter<PushRunEvents> {
       r.sample = { at: now, chunks: count };
     }
     r.lastReport = now;
+    if (reply && r.reply !== reply) {
+      r.reply = reply;
+      this.relay.reset(msg.peer);
+    }
+    this.relay.update(msg.peer, have);
+    this.relaySoon();
     Object.assign(r.row, { chunks: count, fromOrigin: msg.fromOrigin, fromPeers: msg.fromPeers });
     this.plan.report(msg.peer, have, msg.state === 'done');
     if (msg.state === 'done') this.settle(r, 'done');
@@ -122,13 +150,18 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   /** Discovery says it left, or the service is stopping. */
   gone(peer: PeerId, why: string): void {
     const r = this.recipients.get(peer);
-    if (r && (r.row.state === 'receiving' || r.row.state === 'held' || r.row.state === 'offering')) this.leave(r, 'gone', why);
+    if (!r || !(r.row.state === 'receiving' || r.row.state === 'held' || r.row.state === 'offering')) return;
+    // Discovery can miss a busy peer's answers; one whose push connection is open and whose reports
+    // keep coming is alive (a crash closes the connection or silences the reports soon enough).
+    if (r.row.state === 'receiving' && r.conn && !r.conn.isClosed && Date.now() - r.lastReport < ALIVE_MS) return;
+    this.leave(r, 'gone', why);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.relayTimer);
     for (const r of this.recipients.values()) r.conn?.close();
     this.wake();
   }
@@ -136,7 +169,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   private async offer(r: Recipient): Promise<void> {
     const { target } = r;
     try {
-      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 15_000 });
+      const conn = await dialFramed(target.address, target.port, { idleTimeoutMs: 0, requestTimeoutMs: this.init.offerTimeoutMs ?? 75_000, security: this.init.security });
       r.conn = conn;
       conn.on('warning', (e) => this.init.onWarning(`push to ${target.name}: ${describeError(e)}`));
       conn.on('control', () => conn.close());
@@ -156,7 +189,17 @@ export class PushRun extends EventEmitter<PushRunEvents> {
   }
 
   private verdict(r: Recipient, verdict: PushVerdict, reason: string | undefined): void {
-    if (verdict === 'accept') return this.setState(r, 'receiving');
+    if (this.closed) return;
+    if (verdict === 'accept') {
+      r.lastReport = Date.now();
+      this.setState(r, 'receiving');
+      // An answer after the dealing: it joins the plan now.
+      if (this.plan) {
+        this.plan.join(r.target.peer);
+        void this.stream(r);
+      }
+      return;
+    }
     if (verdict === 'held') {
       r.row.chunks = this.chunks;
       return this.setState(r, 'held', 'already here');
@@ -192,6 +235,7 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     if (r.row.state === 'gone' || r.row.state === 'done' || r.row.state === 'refused') return;
     this.setState(r, state, why);
     r.conn?.close();
+    this.relay.forget(r.target.peer);
     const n = this.plan?.gone(r.target.peer) ?? 0;
     if (n > 0) this.init.onWarning(`push ${this.init.manifest.name}: ${r.target.name} left (${why}); ${n} chunks dealt to the others`);
     this.wake();
@@ -208,6 +252,24 @@ export class PushRun extends EventEmitter<PushRunEvents> {
     else delete r.row.reason;
     if (!this.closed) this.emit('recipient', { ...r.row });
     this.check();
+  }
+
+  /** Tells every receiving recipient what the others verified since it was told last (push.holders). */
+  private relaySoon(): void {
+    if (this.relayTimer || this.closed) return;
+    this.relayTimer = setTimeout(() => {
+      this.relayTimer = undefined;
+      let more = false;
+      for (const r of this.recipients.values()) {
+        if (r.row.state !== 'receiving' || !r.reply) continue;
+        const holders = this.relay.news(r.target.peer);
+        if (holders.length === 0) continue;
+        r.reply({ t: 'push.holders', push: this.tokenHex, holders });
+        more ||= this.relay.pending(r.target.peer);
+      }
+      if (more) this.relaySoon();
+    }, RELAY_DELAY_MS);
+    this.relayTimer.unref();
   }
 
   private wake(): void {

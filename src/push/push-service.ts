@@ -8,13 +8,14 @@ import type { TransferService, DownloadEvent } from '../transfer/transfer-servic
 import { resolveFile } from '../transfer/resolve.js';
 import type { FileId, PeerId, PortSet } from '../types.js';
 import { LanmeshError } from '../errors.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { DistributorPort } from './distributor.js';
-import { DistributeePort, type AcceptPolicy } from './distributee.js';
+import { DistributeePort, type AcceptPolicy, type PushQuestion, type PushQuestionEnd } from './distributee.js';
 import { PushRun, type PushTarget } from './push-run.js';
 import type { PushRow, PushStart, PushSummary } from './push-types.js';
 
 export type * from './push-types.js';
-export type { AcceptPolicy } from './distributee.js';
+export type { AcceptPolicy, PushQuestion, PushQuestionEnd } from './distributee.js';
 
 export interface PushPeer {
   id: PeerId;
@@ -38,8 +39,15 @@ export interface PushServiceInit {
   catalog(): Catalog;
   peers(): PushPeer[];
   accept?: AcceptPolicy;
+  /** How long an `ask` offer waits for an answer (default 60 s). */
+  askTimeoutMs?: number;
+  /** `ask`: puts the question to the user; false when nobody can answer (refused at once). */
+  ask?(q: PushQuestion): boolean;
+  asked?(end: PushQuestionEnd): void;
   onWarning(msg: string): void;
   onNotice(msg: string): void;
+  /** What both ports and every push dial speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export interface PushEvents {
@@ -65,17 +73,21 @@ export class PushService extends EventEmitter<PushEvents> {
   /** Binds both ports; on failure nothing stays bound. */
   static async start(init: PushServiceInit): Promise<PushService> {
     const svc = new PushService(init);
-    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a) => svc.runs.get(m.push)?.report(m, a), init.onWarning);
+    svc.distributor = await DistributorPort.start(init.distributorPort, init.host, (m, a, reply) => svc.runs.get(m.push)?.report(m, a, reply), init.onWarning, init.security);
     try {
       svc.distributee = await DistributeePort.start(init.distributeePort, init.host, {
         selfId: init.self,
         dir: init.dir,
         holds: (id) => init.store.byId(id) !== undefined,
         policy: init.accept ?? 'all',
+        askTimeoutMs: init.askTimeoutMs,
+        ask: init.ask,
+        asked: init.asked,
         originName: (peer, address) => init.peers().find((p) => p.id === peer && p.address === address)?.name,
         startPushed: (m, origin) => init.transfer.pushed(m, origin),
         onWarning: init.onWarning,
         onNotice: init.onNotice,
+        security: init.security,
       });
     } catch (e) {
       await svc.distributor.close();
@@ -108,6 +120,7 @@ export class PushService extends EventEmitter<PushEvents> {
       targets,
       readChunk: (i) => this.init.store.readChunk(manifest.id, i),
       onWarning: this.init.onWarning,
+      security: this.init.security,
     });
     const base = { id: manifest.id, name: manifest.name };
     const known = new Set(everyone.map((p) => p.id));

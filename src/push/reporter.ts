@@ -2,7 +2,8 @@
 // sent it, at most every intervalMs while it changes, every HEARTBEAT_MS regardless (the origin takes
 // silence for a departure), and at once when the download ends.
 import { FramedConnection, dialFramed } from '../wire/connection.js';
-import type { ReportState } from '../wire/messages.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
+import type { ControlMessage, PushHolders, ReportState } from '../wire/messages.js';
 import type { Bitfield } from '../store/bitfield.js';
 import type { PeerId } from '../types.js';
 import { describeError } from '../errors.js';
@@ -14,8 +15,16 @@ export interface ReporterInit {
   self: PeerId;
   have(): Bitfield;
   intervalMs?: number;
+  /** The origin's news of what the other recipients verified (push.holders on this connection). */
+  onHolders?(holders: PushHolders['holders']): void;
   onWarning(msg: string): void;
+  /** What the dial to the origin speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
+
+/** Reports at most this often for files up to REPORT_FAST_CHUNKS chunks (their bitfields are small), else every 250 ms. */
+const REPORT_FAST_MS = 100;
+const REPORT_FAST_CHUNKS = 8192;
 
 export const HEARTBEAT_MS = 5_000;
 
@@ -37,7 +46,8 @@ export class Reporter {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.init.intervalMs ?? 250);
+    const have = this.init.have();
+    this.timer = setInterval(() => void this.tick(), this.init.intervalMs ?? (have.length <= REPORT_FAST_CHUNKS ? REPORT_FAST_MS : 250));
     this.timer.unref();
     void this.tick();
   }
@@ -78,10 +88,14 @@ export class Reporter {
 
   private connection(): Promise<FramedConnection | undefined> {
     if (this.conn && !this.conn.isClosed) return Promise.resolve(this.conn);
-    this.dialing ??= dialFramed(this.init.address, this.init.port)
+    this.dialing ??= dialFramed(this.init.address, this.init.port, { security: this.init.security })
       .then((c) => {
         c.on('warning', () => c.close());
-        c.on('control', () => c.close());
+        // The origin sends only news of the other recipients here; anything else ends the connection.
+        c.on('control', (m: ControlMessage) => {
+          if (m.t === 'push.holders' && m.push === this.init.push) this.init.onHolders?.(m.holders);
+          else c.close();
+        });
         if (this.closed) c.close();
         return (this.conn = c);
       })

@@ -7,7 +7,8 @@ import type { DownloadEvent, UploadEvent, UploadRow } from '../transfer/transfer
 import { formatDone, formatDropped, formatStart, formatState, formatUploadDone } from './text.js';
 import { describeError } from '../errors.js';
 import { attachPushEvents } from './push-events.js';
-import type { PushRow } from '../push/push-service.js';
+import type { PushQuestion, PushQuestionEnd, PushRow } from '../push/push-service.js';
+import { PushQuestions, formatQuestion, formatQuestionEnd } from './push-questions.js';
 
 export type SessionLevel = 'info' | 'warning' | 'success';
 
@@ -31,6 +32,11 @@ export interface SessionSink {
   mesh?(): void;
   /** Uploads to other peers running now (every half second while bytes flow; [] when none). */
   uploads?(rows: UploadRow[]): void;
+  /**
+   * `--accept ask`: the offers waiting for an answer changed (the oldest is `questions.oldest`). A sink
+   * without it cannot answer, and the peer refuses such offers at once.
+   */
+  questions?(questions: PushQuestions): void;
 }
 
 /** What a session needs of a Peer. */
@@ -118,6 +124,22 @@ export function attachSession(peer: SessionPeer, sink: SessionSink, opts: Sessio
   });
 
   attachPushEvents(on, (l) => (l.level === 'info' ? info(l.text) : sink.line(l)), (u) => sink.push?.(u));
+  const questions = new PushQuestions();
+  if (sink.questions) {
+    const changed = sink.questions.bind(sink);
+    on('push:ask', (q: PushQuestion) => {
+      questions.add(q);
+      // Shown even with --quiet: it waits for an answer.
+      sink.line({ level: 'info', text: formatQuestion(q) });
+      changed(questions);
+    });
+    on('push:asked', (end: PushQuestionEnd) => {
+      const q = questions.end(end);
+      const line = q && formatQuestionEnd(q, end);
+      if (line) sink.line({ level: 'info', text: line });
+      if (q) changed(questions);
+    });
+  }
 
   let closed = false;
   peer.resumeDownloads().catch((err: unknown) => {
@@ -131,6 +153,7 @@ export function attachSession(peer: SessionPeer, sink: SessionSink, opts: Sessio
       for (const [event, fn] of handlers) peer.off(event, fn);
       handlers.length = 0;
       waiting.clear();
+      questions.clear();
     },
   };
 }

@@ -37,6 +37,7 @@ export const doctorCommand: Command = {
     const report = await runDoctor({
       running: { id: peer.id, ports: `TCP ${p.receiver},${p.sender},${p.distributor},${p.distributee}` },
       staticPeers: peer.staticPeers().filter((t) => t.configured).map((t) => ({ host: t.host, port: t.port })),
+      security: peer.socketSecurity,
     });
     return { lines: formatDoctor(report) };
   },

@@ -6,6 +6,7 @@ import { dialFramed, type FramedConnection } from '../wire/connection.js';
 import type { FileId, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
 import type { TokenTable } from './tokens.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export interface SmallFile {
   path: string;
@@ -23,6 +24,8 @@ export interface BatchHolderInfo {
 
 export interface BatchHooks {
   tokens: TokenTable;
+  /** What the control connection speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   receiverPort: number;
   /** The next files to ask this holder for (at most `maxFiles`, about `maxBytes`), [] when none is left. */
   take(maxFiles: number, maxBytes: number): SmallFile[];
@@ -100,7 +103,7 @@ export class BatchHolder {
     if (this.closed) return;
     let conn: FramedConnection;
     try {
-      conn = await dialFramed(this.info.address, this.info.senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal });
+      conn = await dialFramed(this.info.address, this.info.senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal, security: this.hooks.security });
     } catch (e) {
       return this.retry(`cannot connect: ${describeError(e)}`);
     }

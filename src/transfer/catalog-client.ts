@@ -1,6 +1,7 @@
 // Fetches one peer's catalog from its sender port (catalog.get, page by page), checking that the
 // peer that answers is the one we asked for and that every page belongs to one revision.
 import { dialFramed, type FramedConnection } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { MAX_PEER_FILES } from '../wire/messages.js';
 import { LanmeshError } from '../errors.js';
 import type { FetchedCatalog } from '../catalog/catalog-sync.js';
@@ -18,8 +19,8 @@ interface Remote {
   senderPort: number;
 }
 
-export async function fetchCatalog(remote: Remote, signal: AbortSignal): Promise<FetchedCatalog> {
-  const conn = await dialFramed(remote.address, remote.senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal });
+export async function fetchCatalog(remote: Remote, signal: AbortSignal, security?: SocketSecurity): Promise<FetchedCatalog> {
+  const conn = await dialFramed(remote.address, remote.senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal, security });
   try {
     for (let read = 1; ; read++) {
       const got = await readPages(conn, remote, signal);

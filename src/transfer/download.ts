@@ -10,6 +10,7 @@ import { HolderSession, type HolderInfo, type SessionHooks } from './holder-sess
 import type { TokenTable } from './tokens.js';
 import { DownloadTally } from './download-tally.js';
 import type { ChunkPool } from './chunk-pool.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { HolderStanding } from './holder-standing.js';
 import type { DownloadProgress, DownloadState, DownloadSummary, DroppedHolder, HolderShare } from './download-types.js';
@@ -23,6 +24,8 @@ export interface DownloadInit {
   onStored?: () => void;
   /** An open control connection to a holder (the one its manifest came over), taken instead of a dial. */
   adopt?: (address: string, senderPort: number) => FramedConnection | undefined;
+  /** What dials to holders speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** The finished file is about to appear at this path (the store then expects it). */
   onPlace?: (path: string) => void;
   /** Receive buffers: a chunk's buffer goes back once the chunk is written (nothing else holds it). */
@@ -190,6 +193,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       tokens: this.init.tokens,
       now: () => this.now(),
       adopt: this.init.adopt,
+      security: this.init.security,
       onReady: guard((s) => {
         this.sched.addHolder(s.peer, s.info.have);
         this.pump();

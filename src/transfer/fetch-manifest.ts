@@ -2,6 +2,7 @@
 // Holders are asked in parallel (a few at a time) and the first valid answer wins, so holders that
 // never answer cost one timeout in all, not one each.
 import { dialFramed, type FramedConnection } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { validManifest } from '../store/partial-state.js';
 import type { FileId, Manifest } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
@@ -10,6 +11,8 @@ export interface ManifestHolder {
   name: string;
   address: string;
   senderPort: number;
+  /** What the dial speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 const TIMEOUT_MS = 5000;
@@ -20,7 +23,7 @@ export const MANIFEST_ASKS_AT_ONCE = 8;
 export type KeepConnection = (h: ManifestHolder, conn: FramedConnection) => void;
 
 async function askOne(id: FileId, h: ManifestHolder, signal: AbortSignal, timeoutMs: number, keep?: KeepConnection): Promise<Manifest> {
-  const conn = await dialFramed(h.address, h.senderPort, { timeoutMs, signal });
+  const conn = await dialFramed(h.address, h.senderPort, { timeoutMs, signal, security: h.security });
   let kept = false;
   try {
     const res = await conn.request({ t: 'manifest.get', id }, { timeoutMs, signal });

@@ -15,6 +15,7 @@ import { logger } from '../log.js';
 import { BatchHolder, type SmallFile } from './batch-fetch.js';
 import { RateMeter } from './rate-meter.js';
 import type { TokenTable } from './tokens.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { PeerLookup } from './holders.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadState, DownloadSummary, HolderShare } from './download-types.js';
 import type { IntoFolder } from './download-types.js';
@@ -31,6 +32,7 @@ export interface FolderHost {
   emit(e: DownloadEvent): void;
   fetchInto(id: FileId, name: string, into: IntoFolder): Promise<void>;
   watchLinks(fn: (peer: PeerId, address: string) => void): () => void;
+  security?: SocketSecurity;
   /** Finished or failed for good: the owner forgets it. */
   ended(d: FolderDownload): void;
 }
@@ -208,6 +210,7 @@ export class FolderDownload {
       for (const info of now) {
         if (this.holders.has(info.peer) || this.queue.length === 0) continue;
         const h = new BatchHolder(info, {
+          security: this.host.security,
           tokens: this.host.tokens,
           receiverPort: this.host.receiverPort,
           take: (n, bytes) => this.take(info.peer, n, bytes),

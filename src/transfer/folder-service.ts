@@ -10,6 +10,7 @@ import type { FileId, PeerId } from '../types.js';
 import { FolderDownload, type FolderHost } from './folder-download.js';
 import type { PeerLookup } from './holders.js';
 import type { TokenTable } from './tokens.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart } from './download-types.js';
 import type { IntoFolder } from './download-types.js';
 
@@ -23,6 +24,8 @@ export interface FolderServiceInit {
   emit(e: DownloadEvent): void;
   fetchInto(id: FileId, name: string, into: IntoFolder): Promise<void>;
   watchLinks(fn: (peer: PeerId, address: string) => void): () => void;
+  /** What dials to holders speak (a private mesh's TLS-PSK). */
+  security?: SocketSecurity;
 }
 
 export interface FolderWhere {

@@ -1,6 +1,7 @@
 // The requester's side of one holder during one download: a control connection to the holder's
 // sender port (redialled with backoff when lost), the chunks.get requests sent on it and their tokens.
 import { dialFramed, RemoteError, type FramedConnection } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import type { Bitfield } from '../store/bitfield.js';
 import type { ChunkIndex, FileId, PeerId } from '../types.js';
 import { describeError } from '../errors.js';
@@ -33,6 +34,8 @@ export interface SessionHooks {
   onBusy(s: HolderSession, chunks: ChunkIndex[]): void;
   /** An open control connection to this holder to use instead of dialling (the manifest's), if any. */
   adopt?(address: string, senderPort: number): FramedConnection | undefined;
+  /** What the dial speaks (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
 }
 
 export type SessionState = 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -183,7 +186,7 @@ export class HolderSession {
     const { address, senderPort } = this.info;
     let conn: FramedConnection;
     try {
-      conn = this.hooks.adopt?.(address, senderPort) ?? (await dialFramed(address, senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal }));
+      conn = this.hooks.adopt?.(address, senderPort) ?? (await dialFramed(address, senderPort, { timeoutMs: CONNECT_TIMEOUT_MS, signal: this.ac.signal, security: this.hooks.security }));
     } catch (e) {
       if (this.isClosed()) return;
       this.failures++;

@@ -1,6 +1,7 @@
 // The receiver port (T): seeders dial it and stream the chunks this peer asked for. Each data
 // connection opens with data.hello; its chunk frames are routed by token, and anything else is dropped.
-import { TcpListener } from './tcp-listener.js';
+import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './tcp-listener.js';
+import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { plainAddress, type TokenTable } from './tokens.js';
 import { FramedConnection, type ChunkFrame } from '../wire/connection.js';
 import { MAX_FRAME } from '../wire/frame.js';
@@ -23,6 +24,8 @@ export interface ReceiverInit {
   /** Where accepted data connections assemble chunk bodies (a download gives each back once written). */
   bodyAllocator?: (length: number) => Buffer;
   idleTimeoutMs?: number;
+  /** What accepted connections must speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** How long one frame may take once begun (default: the connection's, DEFAULT_FRAME_TIMEOUT_MS). */
   frameTimeoutMs?: number;
 }
@@ -55,7 +58,7 @@ export class ReceiverPort {
       self.accept(conn);
       // The connection paused the socket first: this listener does not switch it to flowing mode.
       s.on('data', () => self?.bytesFrom(conn));
-    });
+    }, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, { security: init.security ?? OPEN_MESH });
     self = new ReceiverPort(listener, init);
     return self;
   }

@@ -1,7 +1,8 @@
 // The sender port (T+1): answers catalog and manifest requests over frames, and hands
 // connections that start like text (a letter, CR or LF: never a frame) to the P2P-CI upload handler.
 import type { Socket } from 'node:net';
-import { TcpListener } from './tcp-listener.js';
+import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './tcp-listener.js';
+import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { sniff } from './sniff.js';
 import { CatalogPager } from './catalog-pages.js';
 import { FramedConnection } from '../wire/connection.js';
@@ -29,6 +30,11 @@ export interface SenderInit {
   /** Called with a socket whose first byte was a letter, CR or LF (P2P-CI upload); absent: 400 and close. */
   onP2pci?: (socket: Socket, initial: Buffer) => void;
   handlers?: RequestHandler[];
+  /**
+   * What accepted connections must speak (a private mesh's TLS-PSK; default plain TCP). On a private
+   * mesh only onP2pci lets plaintext in (P2P-CI GET with --index); without it every plaintext connection is refused.
+   */
+  security?: SocketSecurity;
   idleTimeoutMs?: number;
   /** How long one request frame may take to arrive once begun (default REQUEST_FRAME_TIMEOUT_MS). */
   frameTimeoutMs?: number;
@@ -49,9 +55,13 @@ export class SenderPort {
 
   static async start(init: SenderInit): Promise<SenderPort> {
     let self: SenderPort | undefined;
-    const listener = await TcpListener.listen(init.port, init.host, 'sender', (s) => {
-      if (self) void self.accept(s);
+    const onP2pci = init.onP2pci;
+    const listener = await TcpListener.listen(init.port, init.host, 'sender', (s, initial) => {
+      if (self) void self.accept(s, initial);
       else s.destroy();
+    }, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, {
+      security: init.security ?? OPEN_MESH,
+      ...(onP2pci ? { plaintext: looksLikeP2pci } : {}),
     });
     self = new SenderPort(listener, init);
     return self;
@@ -66,11 +76,11 @@ export class SenderPort {
     return this.listener.close();
   }
 
-  private async accept(socket: Socket): Promise<void> {
+  private async accept(socket: Socket, initial?: Buffer): Promise<void> {
     // P2P-CI clients may half-close after their request (nc -N) and still read the answer. A framed
     // connection closes at its peer's end anyway (FramedConnection), so this changes nothing there.
     socket.allowHalfOpen = true;
-    const first = await sniff(socket, 1, SNIFF_TIMEOUT_MS);
+    const first = initial ?? (await sniff(socket, 1, SNIFF_TIMEOUT_MS));
     if (!first) {
       socket.destroy();
       return;

@@ -2,11 +2,22 @@
 // live connection and resolve only when all of it is gone (libp2p listener order).
 import { createServer, type Server, type Socket } from 'node:net';
 import { LanmeshError } from '../errors.js';
+import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 
 /** Connections one port keeps at once; more are closed as soon as they are accepted (memory stays bounded). */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 /** Connections one remote address may hold on one port: one host cannot take the port from the others. */
 export const DEFAULT_MAX_PER_ADDRESS = 32;
+
+/** What a listener speaks (wire/secure-socket.ts): plain TCP unless the peer runs a private mesh. */
+export interface ListenSecurity {
+  security: SocketSecurity;
+  /** On a private mesh, plaintext connections whose first bytes pass this are let through (P2P-CI GET). */
+  plaintext?: (first: Buffer) => boolean;
+}
+
+/** Receives each accepted connection once the security layer let it through; `initial`: bytes it already read. */
+export type OnSocket = (s: Socket, initial?: Buffer) => void;
 
 export class TcpListener {
   private readonly sockets = new Set<Socket>();
@@ -21,9 +32,10 @@ export class TcpListener {
     port: number,
     host: string,
     role: string,
-    onSocket: (s: Socket) => void,
+    onSocket: OnSocket,
     maxConnections = DEFAULT_MAX_CONNECTIONS,
     maxPerAddress = DEFAULT_MAX_PER_ADDRESS,
+    { security, plaintext }: ListenSecurity = { security: OPEN_MESH },
   ): Promise<TcpListener> {
     return new Promise((resolve, reject) => {
       const server = createServer();
@@ -62,7 +74,18 @@ export class TcpListener {
           });
           // A socket error ends that connection only; the owner's handler reports it.
           s.on('error', () => {});
-          onSocket(s);
+          if (!security.isPrivate) return onSocket(s);
+          // Refused (no secret) before the owner sees a byte; the TLS socket is owned like the raw one.
+          void security.accept(s, { role, plaintext }).then((got) => {
+            if (!got) return;
+            if (l.closing || s.destroyed) return void got.socket.destroy();
+            if (got.socket !== s) {
+              l.sockets.add(got.socket);
+              got.socket.on('error', () => {});
+              got.socket.once('close', () => l.sockets.delete(got.socket));
+            }
+            onSocket(got.socket, got.initial);
+          });
         });
         // After listening, server errors are rare (EMFILE): keep serving, never crash.
         server.on('error', () => {});

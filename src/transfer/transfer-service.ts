@@ -26,7 +26,9 @@ import { shareFile } from './share.js';
 import { shareFolder, type SharedFolder } from './share-folder.js';
 import { pickDownload } from './cancel.js';
 import { FolderService, type FolderWhere } from './folder-service.js';
+import { PushHints } from './push-hints.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
@@ -45,10 +47,10 @@ export interface TransferInit {
   stallMs?: number;
   /** Stalls or refusals in a row before a holder is dropped from a download (default 3). */
   maxStrikes?: number;
+  /** What the receiver port and every dial speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** The name of the peer at `address` whose receiver port is `port` (for the upload rows). */
   requesterName?: (address: string, port: number) => string | undefined;
-  /** True when that requester is a one-shot command (its `sent` report is not announced). */
-  requesterIsOneShot?: (address: string, port: number) => boolean;
 }
 
 export interface TransferEvents {
@@ -65,6 +67,8 @@ export interface PushedDownload {
   /** Verify and store one pushed chunk (a bad one is dropped with a warning, as from any holder). */
   write(index: number, data: Buffer): Promise<void>;
   have(): Bitfield;
+  /** The origin's news: other recipients verified these chunks (asked for at once, like catalog holders). */
+  hint(news: ReadonlyArray<{ peer: PeerId; add: readonly number[] }>): void;
   /** The push ended: its origin may be asked for chunks like any holder again. */
   release(): void;
 }
@@ -93,6 +97,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
+  private readonly hints = new PushHints();
   private closed = false;
 
   constructor(private readonly init: TransferInit) {
@@ -108,7 +113,6 @@ export class TransferService extends EventEmitter<TransferEvents> {
         return m && { name: m.name, size: m.size };
       },
       requester: (address, port) => init.requesterName?.(address, port),
-      oneshot: (address, port) => init.requesterIsOneShot?.(address, port) === true,
     });
     this.tally.on('upload', (e) => this.emit('upload', e));
     this.uploads = new UploadManager({
@@ -117,6 +121,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       slots: init.uploadSlots,
       onWarning: init.onWarning,
       pool: this.sendPool,
+      security: init.security,
       onSent: (token, bytes) => this.tally.sent(token, bytes),
     });
     this.folders = new FolderService({
@@ -129,6 +134,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       emit: (e) => this.emit('download', e),
       fetchInto: (id, name, into) => this.fetchInto(id, name, into),
       watchLinks: (fn) => this.watchLinks(fn),
+      security: init.security,
     });
   }
 
@@ -157,6 +163,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
         for (const d of this.downloads.values()) d.linkActive(peer, address);
       },
       bodyAllocator: this.pool.take,
+      security: this.init.security,
     });
     return this.receiver;
   }
@@ -181,7 +188,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
           .sort((a, b) => Number(a.have !== 'all') - Number(b.have !== 'all'));
         const fetched = await fetchManifest(
           file.id,
-          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })),
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort, security: this.init.security })),
           undefined,
           undefined,
           (h, conn) => this.spares.put(h.address, h.senderPort, conn),
@@ -216,6 +223,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return {
       write: (index, data) => d.pushed(origin.peer, origin.name, index, data),
       have: () => d.have(),
+      hint: (news) => {
+        if (this.downloads.get(id) !== d || !this.hints.add(id, d.manifest.hashes.length, news)) return;
+        this.refreshHolders(d);
+      },
       release: () => {
         if (this.pushOrigins.get(id) !== origin.peer) return;
         this.pushOrigins.delete(id);
@@ -379,7 +390,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
         const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] });
         manifest = await fetchManifest(
           id,
-          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort })),
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort, security: this.init.security })),
           undefined,
           undefined,
           (h, conn) => this.spares.put(h.address, h.senderPort, conn),
@@ -420,6 +431,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onStored: () => this.source.progressed(),
       onPlace: (path) => store.expect(path),
       adopt: (address, port) => this.spares.take(address, port),
+      security: this.init.security,
       pool: this.pool,
     });
     this.downloads.set(d.id, d);
@@ -482,25 +494,31 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.downloads.get(d.id) === d) {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);
+      this.hints.forget(d.id);
     }
     this.source.removePartial(d.id);
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
     const origin = file && this.pushOrigins.get(file.id);
-    return remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const list = remoteHolders(file, this.init.peerId, this.lookup, this.init.onWarning, manifest).filter((h) => h.peer !== origin);
+    const id = file?.id ?? manifest?.id;
+    if (id === undefined) return list;
+    return this.hints.merge(id, list, this.lookup, (p) => p === origin || p === this.init.peerId);
+  }
+
+  private refreshHolders(d: Download): void {
+    try {
+      d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
+    } catch (e) {
+      this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
+    }
   }
 
   /** A catalog listener, run from whatever timer or socket changed the catalog: nothing may throw out of it. */
   private readonly onCatalog = (): void => {
     if (this.downloads.size === 0 || this.closed) return;
-    for (const d of this.downloads.values()) {
-      try {
-        d.setHolders(this.holders(this.meshFile(d.id), d.manifest));
-      } catch (e) {
-        this.init.onWarning(`download ${d.manifest.name}: holders not updated: ${describeError(e)}`);
-      }
-    }
+    for (const d of this.downloads.values()) this.refreshHolders(d);
   };
 
   private meshFile(id: FileId): MeshFile | undefined {

@@ -26,8 +26,6 @@ export interface UploadDone {
   size: number;
   chunks: number;
   ms: number;
-  /** The requester is a one-shot command passing through (role=oneshot): front ends say nothing about it. */
-  oneshot?: true;
 }
 
 export type UploadEvent = { type: 'rows'; rows: UploadRow[] } | { type: 'done'; done: UploadDone };
@@ -37,8 +35,6 @@ export interface UploadTallyInit {
   file: (id: FileId) => { name: string; size: number } | undefined;
   /** Who asks from `address`, whose receiver port is `port`. */
   requester: (address: string, port: number) => string | undefined;
-  /** True when the requester at `address`, receiver `port`, is a one-shot command (asked when its row starts). */
-  oneshot?: (address: string, port: number) => boolean;
   /** How often live rows are reported while bytes flow (default 500 ms). */
   everyMs?: number;
   now?: () => number;
@@ -46,7 +42,6 @@ export interface UploadTallyInit {
 
 interface Tally {
   row: Omit<UploadRow, 'rate'>;
-  oneshot: boolean;
   meter: RateMeter;
   chunks: number;
   since: number;
@@ -81,7 +76,6 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
         meter: new RateMeter(this.now),
         chunks: 0,
         since: this.now(),
-        oneshot: this.init.oneshot?.(address, port) === true,
       };
       files.set(id, t);
     }
@@ -112,7 +106,7 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     for (const t of files.values()) {
       if (t.row.bytes === 0) continue;
       const { id, name, to, bytes, size } = t.row;
-      this.emit('upload', { type: 'done', done: { id, name, to, bytes, size, chunks: t.chunks, ms: this.now() - t.since, ...(t.oneshot && { oneshot: true as const }) } });
+      this.emit('upload', { type: 'done', done: { id, name, to, bytes, size, chunks: t.chunks, ms: this.now() - t.since } });
     }
     this.dirty = true;
     this.tick();

@@ -2,6 +2,7 @@
 // back on the first chunks.get and reused; queued requests are served in order, one chunk at a time
 // per connection, with a cap on chunk uploads running at once across all connections.
 import { dialFramed, type FramedConnection } from '../wire/connection.js';
+import type { SocketSecurity } from '../wire/secure-socket.js';
 import { LanmeshError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ChunkIndex, FileId, PeerId } from '../types.js';
@@ -46,6 +47,8 @@ export interface UploadInit {
   idleTimeoutMs?: number;
   /** Read buffers, given back once the socket has taken a chunk's bytes. */
   pool?: ChunkPool;
+  /** What the dial-backs speak (a private mesh's TLS-PSK; default plain TCP). */
+  security?: SocketSecurity;
   /** A chunk of request `token` has left (for the seeder's upload rows). */
   onSent?: (token: string, bytes: number) => void;
 }
@@ -172,6 +175,7 @@ export class UploadManager {
       const conn = await dialFramed(address, port, {
         timeoutMs: this.init.dialTimeoutMs,
         idleTimeoutMs: this.init.idleTimeoutMs,
+        security: this.init.security,
       });
       await conn.send({ t: 'data.hello', peer: this.init.selfId });
       const link: Link = { address, conn, jobs: [], queued: 0, running: false, waitingForSlot: false };

@@ -18,6 +18,7 @@ import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
 import { describeError } from '../errors.js';
 import { formatBytes } from '../session/text.js';
 import { bar } from './format-transfer.js';
+import { yesNo } from '../session/push-questions.js';
 
 export interface AppProps {
   facade: PeerFacade;
@@ -107,6 +108,18 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     { isActive: confirming },
   );
 
+  // `--accept ask`: the oldest offer waiting takes the prompt's place until y or n answers it.
+  const question = leaving.current ? undefined : state.question;
+  useInput(
+    (input) => {
+      const yes = yesNo(input);
+      if (yes === undefined) return;
+      const line = facade.answerPush?.(yes);
+      if (line) print([['info', `* ${line}`]]);
+    },
+    { isActive: question !== undefined && !confirming },
+  );
+
   // Exit only after the "bye" frame is committed, so it is the last thing on screen.
   useEffect(() => {
     if (finished) exit();
@@ -156,7 +169,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
     onLeave: requestLeave,
     onClear: replay.clear,
     complete: (text, cursor) => complete(text, cursor, { commands: commandNames, files: state.fileNames }),
-    isActive: status === undefined && !confirming,
+    isActive: status === undefined && !confirming && question === undefined,
   });
 
   const head = headerRows(state.self, state.peers.length, width, state.index);
@@ -186,7 +199,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
         <Transfers downloads={state.downloads} width={width} maxRows={downloadSpace} />
         <Pushes pushes={state.pushes ?? []} width={width} maxRows={pushSpace} />
         <Uploads rows={state.uploads ?? []} width={width} maxRows={space.downloads - downloadSpace - pushSpace} />
-        <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint ?? runningHint(pending)} status={status} />
+        <Prompt text={prompt.text} cursor={prompt.cursor} width={width} hint={prompt.hint ?? runningHint(pending)} status={status ?? (question && `? ${question}`)} />
       </Box>
     </>
   );

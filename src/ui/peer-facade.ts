@@ -6,9 +6,9 @@ import { COMMANDS, execute, type Command, type CommandOutput } from '../session/
 import { attachSession } from '../session/events.js';
 import { hostIpv4Addresses } from '../discovery/host-addresses.js';
 import type { IndexView, Notice, PeerFacade, PeerState, PushView } from './use-peer-state.js';
-import { formatPushRow } from '../session/push-format.js';
 import { formatUploadRow } from '../session/text.js';
 import { DownloadTracker } from './download-tracker.js';
+import { formatQuestion, type PushQuestions } from '../session/push-questions.js';
 
 export interface PeerFacadeInit {
   /** Shown in the header (default: the first LAN IPv4 of this host). */
@@ -49,6 +49,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
   const downloads = new DownloadTracker();
   const pushes = new Map<string, PushView>();
   let uploads: string[] = [];
+  let questions: PushQuestions | undefined;
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
@@ -69,6 +70,7 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       downloads: downloads.list(),
       ...(pushes.size > 0 ? { pushes: [...pushes.values()] } : {}),
       ...(uploads.length > 0 ? { uploads } : {}),
+      ...(questions?.oldest ? { question: formatQuestion(questions.oldest) } : {}),
       notices,
     };
   };
@@ -83,7 +85,10 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     },
     push(u) {
       if (u.type === 'end') pushes.delete(u.id);
-      else pushes.set(u.id, { key: u.id, title: `push ${u.name} → ${u.rows.length} recipient${u.rows.length === 1 ? '' : 's'}`, rows: u.rows.map(formatPushRow) });
+      else {
+        const cells = u.rows.map(({ name, state, chunks, total, fromOrigin, fromPeers, rate, reason }) => ({ name, state, chunks, total, fromOrigin, fromPeers, rate, ...(reason !== undefined && { reason }) }));
+        pushes.set(u.id, { key: u.id, title: `push ${u.name} → ${u.rows.length} recipient${u.rows.length === 1 ? '' : 's'}`, cells });
+      }
       changed();
     },
     mesh() {
@@ -92,6 +97,10 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
     },
     uploads(rows) {
       uploads = rows.map(formatUploadRow);
+      changed();
+    },
+    questions(q) {
+      questions = q;
       changed();
     },
   }, { quiet: init.quiet });
@@ -110,6 +119,11 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
       return execute({ peer }, line, commands);
     },
     stop: () => peer.stop(),
+    answerPush(yes: boolean) {
+      const line = questions?.answer(yes);
+      if (line !== undefined) changed();
+      return line;
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,7 @@
 // The UI's only window on a peer: a facade (subscribe → unsubscribe, getState, run, stop) and a hook
 // that re-renders on its changes at most once per throttle window, so ten events a second never flicker.
 import { useEffect, useState } from 'react';
+import type { PushCell } from './push-matrix.js';
 import type { PeerView } from '../peer.js';
 import type { CommandOutput } from '../session/commands.js';
 import type { PortSet } from '../types.js';
@@ -33,11 +34,11 @@ export interface DownloadView {
   note?: string;
 }
 
-/** A push this peer originates: its title and one text row per recipient (worded by cli/push-format.ts). */
+/** A push this peer originates: its title and one cell per recipient (drawn by push-matrix.ts). */
 export interface PushView {
   key: string;
   title: string;
-  rows: readonly string[];
+  cells: readonly PushCell[];
 }
 
 export interface Notice {
@@ -73,6 +74,8 @@ export interface PeerState {
   pushes?: readonly PushView[];
   /** Uploads running now, one worded row each (absent: none). */
   uploads?: readonly string[];
+  /** `--accept ask`: the oldest offer waiting for y/n, worded (absent: none waits). */
+  question?: string;
   /** The latest notices (peer up/down, warnings, index notices, finished downloads), oldest first. */
   notices: readonly Notice[];
 }
@@ -93,6 +96,8 @@ export interface PeerFacade {
   run(line: string): Promise<CommandOutput>;
   /** Leaves the mesh (goodbye sent). Idempotent. */
   stop(): Promise<void>;
+  /** Answers the oldest waiting push offer (`question`); the answer's line, or undefined if none waits. */
+  answerPush?(yes: boolean): string | undefined;
 }
 
 export const DEFAULT_THROTTLE_MS = 100;

@@ -1,6 +1,7 @@
 // Options, events and request shapes of FramedConnection and dialFramed (types only).
 import type { Frame } from './frame.js';
 import type { ControlMessage, Exchanges, RequestMessage, RequestType } from './messages.js';
+import type { SocketSecurity } from './secure-socket.js';
 
 export type ChunkFrame = Extract<Frame, { kind: 'chunk' }>;
 
@@ -47,5 +48,7 @@ export interface DialOptions extends Omit<FramedConnectionInit, 'initial'> {
   timeoutMs?: number;
   /** Aborting rejects with signal.reason and destroys the half-open socket. */
   signal?: AbortSignal;
+  /** Plain TCP (default, OPEN_MESH) or a private mesh's TLS-PSK. */
+  security?: SocketSecurity;
 }
 

@@ -2,7 +2,7 @@
 // matches responses to requests by rid (with timeouts), honours write backpressure, and closes
 // itself when idle or when the peer breaks the protocol (a warning, never a throw).
 import { EventEmitter } from 'node:events';
-import { Socket, connect } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LanmeshError, describeError } from '../errors.js';
 import { logger } from '../log.js';
@@ -12,6 +12,7 @@ import { isResponse, parseControl, validateControl } from './messages.js';
 import type { ControlMessage, Exchanges, RequestType } from './messages.js';
 import { IdleTimer } from './idle-timer.js';
 import { RequestTable } from './requests.js';
+import { OPEN_MESH } from './secure-socket.js';
 import type {
   AnyRequestBody,
   DialOptions,
@@ -337,16 +338,19 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   }
 }
 
-/** Connect over TCP; rejects with TIMEOUT, CONNECTION_CLOSED (refused, unreachable: see cause) or signal.reason. */
+/**
+ * Connect over TCP (TLS-PSK on a private mesh: opts.security); rejects with TIMEOUT, CONNECTION_CLOSED
+ * (refused, unreachable, handshake failed: see cause) or signal.reason.
+ */
 export function dialFramed(host: string, port: number, opts: DialOptions = {}): Promise<FramedConnection> {
-  const { timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, signal, ...init } = opts;
+  const { timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, signal, security = OPEN_MESH, ...init } = opts;
   const where = `${host}:${port}`;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const socket = connect({ host, port });
+    const { socket, ready } = security.connect(host, port);
     const done = (err?: unknown): void => {
       clearTimeout(timer);
-      socket.off('connect', onConnect);
+      socket.off(ready, onConnect);
       socket.off('error', onError);
       signal?.removeEventListener('abort', onAbort);
       if (err === undefined) return resolve(new FramedConnection(socket, { label: where, ...init }));
@@ -356,10 +360,10 @@ export function dialFramed(host: string, port: number, opts: DialOptions = {}): 
     };
     const onConnect = (): void => done();
     const onError = (e: Error): void =>
-      done(new LanmeshError('CONNECTION_CLOSED', `connect to ${where} failed: ${e.message}`, { cause: e }));
+      done(new LanmeshError('CONNECTION_CLOSED', `connect to ${where} failed: ${security.explain(e)}`, { cause: e }));
     const onAbort = (): void => done(signal?.reason);
     const timer = setTimeout(() => done(new LanmeshError('TIMEOUT', `connect to ${where} timed out after ${timeoutMs} ms`)), timeoutMs);
-    socket.once('connect', onConnect);
+    socket.once(ready, onConnect);
     socket.once('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -9,9 +9,9 @@ export const MAX_JSON_DEPTH = 8;
 export const MAX_JSON_CONTAINERS = 131_072;
 /** Strings, numbers, booleans and nulls in one body, keys excluded (a catalog page needs about 5 per file). */
 export const MAX_JSON_SCALARS = 1_048_576;
-/** Bytes a top-level field may take, other than the ones that carry lists (files, manifest, shares). */
+/** Bytes a top-level field may take, other than the ones that carry lists (files, manifest, shares, holders). */
 export const MAX_JSON_FIELD_BYTES = 64 * 1024;
-const LIST_FIELDS = new Set(['files', 'manifest', 'shares']);
+const LIST_FIELDS = new Set(['files', 'manifest', 'shares', 'holders']);
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
 const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;

@@ -2,7 +2,7 @@
 // and the progress reports on the distributor port (T+2). Pure: types, limits, a strict validator.
 import { PEER_ID_RE } from '../types.js';
 import type { Manifest, PeerId } from '../types.js';
-import type { Fields } from './fields.js';
+import { Fields } from './fields.js';
 import { MAX_FILE_CHUNKS, TOKEN_RE, bitfield, manifest } from './shapes.js';
 
 export const PUSH_VERDICTS = ['accept', 'held', 'no-space', 'refused'] as const;
@@ -32,7 +32,23 @@ export interface PushReport {
   state: ReportState;
 }
 
-export type PushMessage = PushOffer | PushAnswer | PushReport;
+/** Entries of one push.holders message (other recipients of the push). */
+export const MAX_PUSH_HOLDERS = 256;
+/** Chunk indices in one push.holders message, over all its entries (the origin splits longer news). */
+export const MAX_HOLDER_INDICES = 65_536;
+
+/**
+ * Origin → recipient, a notice on the report connection (T+2): chunks other recipients of this push
+ * reported verified since the last such notice on this connection (the first one says everything).
+ * A hint: the recipient may ask those peers for them at once, without waiting for their catalogs.
+ */
+export interface PushHolders {
+  t: 'push.holders';
+  push: string;
+  holders: Array<{ peer: PeerId; add: number[] }>;
+}
+
+export type PushMessage = PushOffer | PushAnswer | PushReport | PushHolders;
 
 const oneOf = <T extends string>(f: Fields, key: string, list: readonly T[]): T => {
   const v = f.str(key, { max: 16 });
@@ -67,6 +83,21 @@ export function validatePush(t: string, m: Fields, rid: () => number): PushMessa
         fromPeers: m.int('fromPeers', 0, MAX_FILE_CHUNKS),
         state: oneOf(m, 'state', REPORT_STATES),
       };
+    case 'push.holders': {
+      const list = m.array('holders', MAX_PUSH_HOLDERS);
+      let total = 0;
+      const seen = new Set<string>();
+      const holders = list.map((v, i) => {
+        const f = Fields.of(v, m.path(`holders[${i}]`));
+        const peer = f.str('peer', { max: 16, re: PEER_ID_RE }) as PeerId;
+        if (seen.has(peer)) m.fail(`holders[${i}].peer`, `duplicate ${peer}`);
+        seen.add(peer);
+        const add = f.intList('add', MAX_HOLDER_INDICES - total, 0, MAX_FILE_CHUNKS - 1);
+        total += add.length;
+        return { peer, add };
+      });
+      return { t, push: m.str('push', { max: 32, re: TOKEN_RE }), holders };
+    }
     default:
       return undefined;
   }

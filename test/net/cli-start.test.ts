@@ -62,6 +62,8 @@ test('--help or -h after any command, and `help [command]`, print that help and 
       [['distribute', 'big.bin', '--to', 'peer2', '--help'], /\$ lanmesh distribute <path/],
       [['help'], /\$ lanmesh \[-t <port>\]/],
       [['help', 'download'], /\$ lanmesh download <name/],
+      [['secret', 'new', '--help'], /\$ lanmesh secret new/],
+      [['help', 'secret'], /\$ lanmesh secret new/],
     ];
     for (const [args, usage] of cases) {
       const r = await run(args, tmp.path);

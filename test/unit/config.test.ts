@@ -29,7 +29,9 @@ test('bad ports and names are clear errors', () => {
   bad({ transferPort: 9001.5 }, /whole number/);
   bad({ transferPort: 9001, name: '  ' }, /--name/);
   bad({ transferPort: 9001, name: 'x'.repeat(64) }, /--name/);
-  bad({ transferPort: 9001, accept: 'ask' }, /--accept must be all or none/);
+  bad({ transferPort: 9001, accept: 'maybe' }, /--accept must be all, none or ask/);
+  bad({ transferPort: 9001, accept: 'ask', askTimeout: 0 }, /--ask-timeout must be/);
+  bad({ transferPort: 9001, accept: 'all', askTimeout: 5 }, /--ask-timeout goes with --accept ask/);
 });
 
 test.run();

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { isLanmeshError } from '../../src/errors.js';
 import { MAX_REQUEST_FRAME, encodeControl } from '../../src/wire/frame.js';
 import { MAX_FILE_CHUNKS, parseControl } from '../../src/wire/messages.js';
-import { MAX_HAVE_BYTES, MAX_PUSH_REASON } from '../../src/wire/push-messages.js';
+import { MAX_HAVE_BYTES, MAX_HOLDER_INDICES, MAX_PUSH_HOLDERS, MAX_PUSH_REASON } from '../../src/wire/push-messages.js';
 import { seededRandom } from '../../src/transfer/scheduler.js';
 import { parseValue, refuses } from '../support/message-asserts.js';
 
@@ -18,6 +18,8 @@ const offer = { t: 'push.offer', rid: 1, push: TOKEN, from: PEER, port: 9003, ma
 const answer = { t: 'push.answer', rid: 1, verdict: 'accept' };
 const report = { t: 'push.report', push: TOKEN, peer: PEER, have: Buffer.from([0xe0]).toString('base64'), fromOrigin: 2, fromPeers: 1, state: 'done' };
 
+const holders = { t: 'push.holders', push: TOKEN, holders: [{ peer: PEER, add: [0, 2] }, { peer: 'fedcba9876543210', add: [1] }] };
+
 const parse = parseValue;
 
 test('valid push messages round-trip; unknown fields are dropped', () => {
@@ -25,6 +27,27 @@ test('valid push messages round-trip; unknown fields are dropped', () => {
   for (const st of ['running', 'done', 'failed']) assert.equal(parse({ ...report, state: st }), { ...report, state: st });
   assert.equal(parse({ ...offer, extra: 1 }), offer);
   assert.equal(parse({ ...answer, reason: 'already here' }), { ...answer, reason: 'already here' });
+  assert.equal(parse(holders), holders);
+  assert.equal(parse({ ...holders, holders: [] }), { ...holders, holders: [] });
+});
+
+test('push.holders: peers, indices and their totals are bounded', () => {
+  const one = (add: unknown, peer: unknown = PEER) => ({ ...holders, holders: [{ peer, add }] });
+  refuses(one([-1]), 'negative index');
+  refuses(one([MAX_FILE_CHUNKS]), 'index past the largest file');
+  refuses(one([1, 1]), 'duplicate index');
+  refuses(one([0.5]), 'fractional index');
+  refuses(one('0,1'), 'add not an array');
+  refuses(one([0], 'ME'), 'bad peer');
+  refuses({ ...holders, holders: [{ peer: PEER, add: [0] }, { peer: PEER, add: [1] }] }, 'the same peer twice');
+  refuses({ ...holders, holders: [1] }, 'an entry that is no object');
+  refuses({ ...holders, push: 'x' }, 'bad token');
+  refuses({ ...holders, holders: undefined }, 'no list');
+  const many = Array.from({ length: MAX_PUSH_HOLDERS + 1 }, (_, i) => ({ peer: i.toString(16).padStart(16, '0'), add: [0] }));
+  refuses({ ...holders, holders: many }, 'too many peers');
+  const half = Array.from({ length: MAX_HOLDER_INDICES / 2 + 1 }, (_, i) => i);
+  refuses({ ...holders, holders: [{ peer: PEER, add: half }, { peer: 'fedcba9876543210', add: half }] }, 'too many indices in all');
+  assert.equal((parse({ ...holders, holders: [{ peer: PEER, add: half.slice(1) }, { peer: 'fedcba9876543210', add: half.slice(1) }] }) as { holders: unknown[] }).holders.length, 2);
 });
 
 test('push.offer: every field is checked', () => {
@@ -67,7 +90,7 @@ test('the largest report fits in one request frame (what the distributor port ac
 
 test('fuzz: 10k seeded slices and mutations of push messages only ever fail with BAD_MESSAGE', () => {
   const rand = seededRandom(10);
-  const texts = [offer, answer, report].map((m) => Buffer.from(JSON.stringify(m), 'utf8'));
+  const texts = [offer, answer, report, holders].map((m) => Buffer.from(JSON.stringify(m), 'utf8'));
   let accepted = 0;
   for (let iter = 0; iter < 10_000; iter++) {
     const src = texts[iter % texts.length]!;

@@ -138,4 +138,23 @@ test('finished once every recipient is done or gone', () => {
   plan.report(A, new Bitfield(3), false);
 });
 
+test('a late accepter: the whole file when it is the only one, only steals while others run', () => {
+  const alone = new PushPlan(4, []);
+  alone.join(A);
+  assert.equal(drain(alone, A).map((p) => p.index), [0, 1, 2, 3]);
+  const busy = new PushPlan(6, [A, B]);
+  plan_sent(busy, A, 1);
+  busy.join(C);
+  busy.join(C);
+  const got = drain(busy, C, 2);
+  assert.equal(got.map((p) => p.kind), ['steal', 'steal'], 'nothing undealt: it steals');
+  const first = (p: Pick) => p.kind !== 'endgame';
+  const all = [...got, ...drain(busy, A), ...drain(busy, B)].filter(first).map((p) => p.index);
+  assert.equal(all.sort((a, b) => a - b), [1, 2, 3, 4, 5], 'every other chunk once in the first pass (0 went to A before)');
+});
+
+function plan_sent(plan: PushPlan, peer: PeerId, n: number): void {
+  drain(plan, peer, n);
+}
+
 test.run();

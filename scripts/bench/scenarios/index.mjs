@@ -3,4 +3,6 @@ import './one-source.mjs';
 import './swarm.mjs';
 import './small-files.mjs';
 import './indexing.mjs';
+import './private.mjs';
+import './distribute.mjs';
 import './folder.mjs';

@@ -33,11 +33,11 @@ export async function txBytes(host) {
  * One pull of `names` (all requested at once) by a fresh downloader from fresh seeders.
  * seeders: [{ host, dir }]; dl: { host, dir }; files: [{ name, sha }].
  */
-export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 120_000 : 900_000 }) {
+export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 120_000 : 900_000, args = [] }) {
   await freshDir(join(dl.dir, 'shared'));
   await freshDir(join(dl.dir, 'downloads'));
-  const seeds = seeders.map((s, i) => ctx.peer({ ns: s.host.netns, dir: s.dir, name: `seed${i + 1}` }));
-  const d = ctx.peer({ ns: dl.host.netns, dir: dl.dir, name: 'dl' });
+  const seeds = seeders.map((s, i) => ctx.peer({ ns: s.host.netns, dir: s.dir, name: `seed${i + 1}`, args }));
+  const d = ctx.peer({ ns: dl.host.netns, dir: dl.dir, name: 'dl', args });
   const all = [...seeds, d];
   await Promise.all(all.map((p) => p.waitLine(/^\* ready /)));
   await waitFilesOnMesh(d, files.length, 120_000);

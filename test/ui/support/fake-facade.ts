@@ -77,6 +77,16 @@ export class FakeFacade extends EventEmitter implements PeerFacade {
     return this.answer(line);
   }
 
+  /** Answers to push questions, in order (answerPush). */
+  readonly pushAnswers: boolean[] = [];
+
+  answerPush(yes: boolean): string | undefined {
+    if (this.state.question === undefined) return undefined;
+    this.pushAnswers.push(yes);
+    this.set({ question: undefined });
+    return yes ? 'accepted big.bin from peer2' : 'refused big.bin from peer2';
+  }
+
   stop(): Promise<void> {
     this.stops++;
     return Promise.resolve();
