@@ -145,6 +145,25 @@ if (skip) {
     );
   }));
 
+  test('on a private mesh (--secret) a folder comes over TLS like a file', withTimeout(90_000, async () => {
+    await withDownloadMesh(
+      2,
+      async (i, dir) => {
+        if (i === 0) await writeTree(join(dir, 'shared', 'priv'), { small: 100, smallMax: 8192, big: [2 * MiB] });
+      },
+      async ({ peers, dirs }) => {
+        const p2 = peers[1]!;
+        await p2.poll('list', (l) => l.some((x) => /priv\/ +101 files/.test(x)), { timeoutMs: 30_000, intervalMs: 300 });
+        const from = p2.notices.length;
+        await p2.command('download priv/');
+        const d = parseFolderDone(await p2.waitForNotice(/^\* downloaded priv\//, 60_000, { from }));
+        assert.is(d.fetched, 101);
+        assert.equal(await treeDigest(join(dirs[1]!, 'downloads', 'priv')), await treeDigest(join(dirs[0]!, 'shared', 'priv')));
+      },
+      { args: () => ['--secret', 'folders over tls, a long enough secret'] },
+    );
+  }));
+
   test('a catalog with hostile paths (../x, a/../../b, /etc/x, a//b, 300 deep) is refused: nothing written outside downloads/', withTimeout(90_000, async () => {
     await withDownloadMesh(
       3,
