@@ -3,99 +3,27 @@
 // like a user, and asserts on what tmux shows (capture-pane). The captured screens are printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { createLan, inNetns, lanUnavailableReason, type Lan, type LanHost } from '../support/lan.js';
+import { createLan, type Lan, type LanHost } from '../support/lan.js';
+import { TmuxTui, q, tmuxSkipReason } from '../support/tmux-tui.js';
 import { startPeer, type PeerProcess } from '../support/peer-process.js';
 import { makeTmpDir } from '../support/tmp-dir.js';
-import { waitFor, withTimeout } from '../support/with-timeout.js';
+import { withTimeout } from '../support/with-timeout.js';
 
-const execFileP = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const PORT = 9001;
 const COLS = 110;
 const ROWS = 34;
-
-function skipReason(): string | undefined {
-  const lan = lanUnavailableReason();
-  if (lan) return lan;
-  if (spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status !== 0) return 'needs tmux';
-  return undefined;
-}
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** One tmux server with one session, started inside a host's namespace; kill() is idempotent. */
-class TmuxTui {
-  #killed = false;
-  #onExit = () => this.killSync();
-  private constructor(readonly socket: string) {
-    // The server daemonizes out of our process group: make sure it dies with us.
-    process.once('exit', this.#onExit);
-  }
-
-  static async start(host: LanHost, socket: string, command: string): Promise<TmuxTui> {
-    const t = new TmuxTui(socket);
-    // CI in the environment makes Ink print only its final frame; TERM gives it a real terminal.
-    const argv = inNetns(host, [
-      'env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'TERM=xterm-256color',
-      'tmux', '-S', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(COLS), '-y', String(ROWS), '-s', 'tui', command,
-    ]);
-    await execFileP(argv[0]!, argv.slice(1));
-    return t;
-  }
-
-  async screen(): Promise<string> {
-    const { stdout } = await execFileP('tmux', ['-S', this.socket, 'capture-pane', '-p', '-t', 'tui']);
-    return stdout.replace(/\s+$/, '');
-  }
-
-  /** The screen with its colour and style escapes (capture-pane -e). */
-  async styledScreen(): Promise<string> {
-    const { stdout } = await execFileP('tmux', ['-S', this.socket, 'capture-pane', '-p', '-e', '-t', 'tui']);
-    return stdout;
-  }
-
-  async type(text: string): Promise<void> {
-    await execFileP('tmux', ['-S', this.socket, 'send-keys', '-t', 'tui', '-l', text]);
-  }
-
-  async resize(columns: number, rows: number): Promise<void> {
-    await execFileP('tmux', ['-S', this.socket, 'resize-window', '-t', 'tui', '-x', String(columns), '-y', String(rows)]);
-  }
-
-  async key(...keys: string[]): Promise<void> {
-    await execFileP('tmux', ['-S', this.socket, 'send-keys', '-t', 'tui', ...keys]);
-  }
-
-  /** Polls the screen until `test` holds; the failure shows the last screen. */
-  async waitScreen(test: (s: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-    let last = '';
-    try {
-      return await waitFor(async () => ((last = await this.screen()), test(last) ? last : undefined), { timeoutMs, intervalMs: 100, what });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- screen ---\n${last}`);
-    }
-  }
-
-  killSync(): void {
-    if (this.#killed) return;
-    this.#killed = true;
-    process.off('exit', this.#onExit);
-    spawnSync('tmux', ['-S', this.socket, 'kill-server'], { stdio: 'ignore' });
-  }
-}
 
 const show = (title: string, screen: string, cols = COLS) =>
   console.log(`\n┌── ${title} (tmux capture-pane, ${cols}×${ROWS}) ${'─'.repeat(20)}\n${screen}\n└${'─'.repeat(60)}`);
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const skip = skipReason();
+const skip = tmuxSkipReason();
 if (skip) {
   console.log(`SKIP tui e2e: ${skip}`);
 } else {
@@ -120,7 +48,7 @@ if (skip) {
       seeder = await startPeer({ host: h2, dir: seedDir, port: PORT, name: 'seeder' });
 
       const cmd = `${q(process.execPath)} ${q(CLI)} -t ${PORT} --dir ${q(tuiDir)} --name tui-peer; echo "EXITED $?"; sleep 300`;
-      tui = await TmuxTui.start(h1, join(tmp.path, 'tmux.sock'), cmd);
+      tui = await TmuxTui.start(h1, join(tmp.path, 'tmux.sock'), cmd, COLS, ROWS);
 
       // 1. The seeder appears in the live peer list without typing anything.
       const peersScreen = await tui.waitScreen(
@@ -223,7 +151,7 @@ if (skip) {
         await mkdir(join(dir, 'shared'), { recursive: true });
         const port = label === 'plain' ? PORT : PORT + 10;
         const cmd = `env ${env} ${q(process.execPath)} ${q(CLI)} -t ${port} --dir ${q(dir)} --name ${label}; sleep 300`;
-        const tui = await TmuxTui.start(h1, join(tmp.path, `${label}.sock`), cmd);
+        const tui = await TmuxTui.start(h1, join(tmp.path, `${label}.sock`), cmd, COLS, ROWS);
         tuis.push(tui);
         await tui.waitScreen((s) => /lanmesh\s+\S+\s+10\.\d+\.\d+\.1\s+ports \S+\s+\d+ peers?\b/.test(s), `the ${label} TUI's header`);
         styled[label] = await tui.styledScreen();
