@@ -15,6 +15,9 @@ import { Catalog, type MeshFile } from './catalog/catalog.js';
 import { CatalogSync } from './catalog/catalog-sync.js';
 import { SenderPort } from './transfer/sender.js';
 import { PUSH_EVENTS, type AcceptPolicy, type PushStart } from './push/push-service.js';
+import type { MeshFolder } from './catalog/catalog.js';
+import type { FolderWhere } from './transfer/folder-service.js';
+import type { SharedFolder } from './transfer/share-folder.js';
 import { TransferService, type DownloadProgress, type DownloadStart, type WhereReport } from './transfer/transfer-service.js';
 import { fetchCatalog } from './transfer/catalog-client.js';
 import { IndexMode, type IndexModeOptions } from './compat/p2pci/index-mode.js';
@@ -297,6 +300,16 @@ export class Peer extends EventEmitter {
     return this.catalog.files();
   }
 
+  /** Every folder on the mesh (a top-level folder of some peer's shared/ or downloads/), with its files. */
+  folders(): MeshFolder[] {
+    return this.catalog.folders();
+  }
+
+  /** `where` of a folder, or undefined when the word names a file, not a folder. */
+  whereFolder(query: string): FolderWhere | undefined {
+    return this.transfer.whereFolder(query);
+  }
+
   /** `add-peer HOST:PORT`: probe that peer from now on (not written to peers.txt). */
   addPeer(text: string): StaticTargetView {
     return this.statics.add(parseStaticEntry(text, 'add-peer'));
@@ -366,6 +379,11 @@ export class Peer extends EventEmitter {
   /** Copies a file into shared/ and offers it at once. */
   share(path: string): Promise<{ file: LocalFile; copied: boolean }> {
     return this.transfer.share(path);
+  }
+
+  /** Copies a folder into shared/ (or indexes one inside shared/ or downloads/) and offers it at once. */
+  shareFolder(path: string): Promise<SharedFolder> {
+    return this.transfer.shareFolder(path);
   }
 
   /** Idempotent: stops every service in reverse (the mDNS goodbye goes first), then closes the store. */

@@ -44,6 +44,11 @@ export interface CatalogEntry {
   name: string;
   size: number;
   chunkSize: number;
+  /**
+   * Where the file sits under the peer's shared/ or downloads/ ("docs/lab/a.txt", '/'-separated, its
+   * last segment `name`), when that is inside a folder; absent for a file at the top. docs/PROTOCOL.md "Paths".
+   */
+  path?: string;
   /** Absent when the peer holds the whole file; else a base64 bitfield of the chunks it has. */
   have?: string;
 }

@@ -67,14 +67,14 @@ http {
   }
 }
 
-/** curl fetching each url to its file over one keep-alive connection (one curl process). */
-export async function curlGet(ns, pairs, { logDir, nginx, fsync = false }) {
+/** curl fetching each url to its file over one keep-alive connection (one curl process); `parallel`: up to 16 at once. */
+export async function curlGet(ns, pairs, { logDir, nginx, fsync = false, parallel = false }) {
   const cfg = join(logDir, `curl-${process.hrtime.bigint()}.cfg`);
   await writeFile(cfg, pairs.map(([url, out]) => `url = "${url}"\noutput = "${out}"\n`).join(''));
   const w0 = nginx.cpu();
   const argv = fsync
     ? ['sh', '-c', `curl -sS --fail -K "$1" && sync -d ${pairs.map(([, o]) => `'${o}'`).join(' ')}`, 'sh', cfg]
-    : ['curl', '-sS', '--fail', '-K', cfg];
+    : ['curl', '-sS', '--fail', ...(parallel ? ['--parallel', '--parallel-max', '16'] : []), '-K', cfg];
   const r = await timed(ns, argv, { logDir, tag: 'curl' });
   return { seconds: r.wall, cpu: r.cpu + (nginx.cpu() - w0), rss: { curl: r.rssMb, nginx: nginx.peakRss() } };
 }

@@ -6,7 +6,10 @@ import type { CatalogEntry, FileId, PeerId, PortSet } from '../types.js';
 import { printable } from '../text.js';
 import { buildMeshFile, byNameThenId, compareListings, sameShape, type FileShape, type MeshFile, type PeerListing } from './mesh-file.js';
 
+import { buildFolders, type MeshFolder } from './folders.js';
+
 export type { FileShape, Holder, MeshFile } from './mesh-file.js';
+export type { FolderFile, FolderHolder, MeshFolder } from './folders.js';
 
 /** Estimated heap one remote entry costs (entry, id, index slot, its file in the cached view: ~1 KB measured) plus its text. */
 const entryCost = (e: CatalogEntry): number => 900 + 2 * e.name.length + (e.have?.length ?? 0);
@@ -54,6 +57,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   private remoteCost = 0;
   private seq = 0;
   private readonly budget: number;
+  private folderView: MeshFolder[] | undefined;
 
   constructor(private readonly self: { id: PeerId; name: string }, init: CatalogInit = {}) {
     super();
@@ -61,14 +65,16 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   }
 
   setLocal(entries: CatalogEntry[]): void {
-    this.put(this.self.id, { peerName: this.self.name, local: true, entries, cost: 0 });
+    // A file in a folder is shown (and found) by its path: a/readme.txt and b/readme.txt are two rows.
+    const shown = entries.map((e) => (e.path === undefined ? e : { ...e, name: e.path }));
+    this.put(this.self.id, { peerName: this.self.name, local: true, entries: shown, cost: 0 });
     this.emit('change');
   }
 
   setRemote(peer: PeerId, peerName: string, entries: CatalogEntry[]): void {
     // Names from the network are display text from here on: made printable once, for every view.
-    const clean = entries.map((e) => ({ ...e, name: printable(e.name) }));
-    const cost = clean.reduce((sum, e) => sum + entryCost(e), 0);
+    const clean = entries.map((e) => ({ ...e, name: printable(e.path ?? e.name) }));
+    const cost = clean.reduce((sum, e) => sum + entryCost(e) + (e.path?.length ?? 0) * 2, 0);
     this.put(peer, { peerName: printable(peerName), local: false, entries: clean, cost });
     this.keepInBudget();
     this.emit('change');
@@ -156,8 +162,17 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     return [];
   }
 
+  /** Every folder on the mesh (collections, src/catalog/folders.ts), by name then id; rebuilt after a change. */
+  folders(): MeshFolder[] {
+    this.folderView ??= buildFolders(
+      [...this.byPeer].map(([peer, c]) => ({ peer, peerName: c.peerName, local: c.local, entries: c.entries })),
+    );
+    return this.folderView.slice();
+  }
+
   /** Replaces what `peer` lists; marks only the ids whose listing changed. */
   private put(peer: PeerId, cat: PeerCatalog): void {
+    this.folderView = undefined;
     const before = this.byPeer.get(peer);
     if (before && !before.local) this.remoteCost -= before.cost;
     this.byPeer.set(peer, cat);
@@ -186,6 +201,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
     const cat = this.byPeer.get(peer);
     if (!cat) return false;
     this.byPeer.delete(peer);
+    this.folderView = undefined;
     if (!cat.local) this.remoteCost -= cat.cost;
     for (const e of cat.entries) this.unlist(e.id, peer);
     return true;
@@ -237,7 +253,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 function sameEntries(a: CatalogEntry[], b: CatalogEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => {
     const o = b[i]!;
-    return e.name === o.name && e.size === o.size && e.chunkSize === o.chunkSize && e.have === o.have;
+    return e.name === o.name && e.path === o.path && e.size === o.size && e.chunkSize === o.chunkSize && e.have === o.have;
   });
 }
 

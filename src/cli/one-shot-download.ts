@@ -1,11 +1,12 @@
 // `lanmesh download NAME` as one command: start the download on the shared transfer module, wait for
 // its done/failed event (giving up when no holder is reachable for too long), then place the file in
 // the output folder under a free name: nothing is ever overwritten.
-import { basename } from 'node:path';
+import { cp, mkdir, rename, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Peer } from '../peer.js';
 import type { DownloadEvent, DownloadStart, DownloadSummary } from '../transfer/transfer-service.js';
 import { placeExclusive } from '../store/place.js';
-import { LanmeshError } from '../errors.js';
+import { LanmeshError, describeError } from '../errors.js';
 
 export interface DownloadOnceInit {
   /** How long the download may wait with no holder reachable before it fails. */
@@ -72,4 +73,30 @@ export async function downloadOnce(peer: Peer, query: string, init: DownloadOnce
  */
 export function placeFile(from: string, dir: string, move: boolean): Promise<string> {
   return placeExclusive(from, dir, basename(from), { keep: !move });
+}
+
+/**
+ * Puts the downloaded folder `from` into `dir` as its own name or the next free "name (n)": a folder is
+ * made there exclusively, then `from` is renamed onto it (`move`), or copied into it, so nothing is replaced.
+ */
+export async function placeFolder(from: string, dir: string, move: boolean): Promise<string> {
+  const name = basename(from);
+  for (let n = 0; n < 10_000; n++) {
+    const target = join(dir, n === 0 ? name : `${name} (${n})`);
+    try {
+      await mkdir(target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new LanmeshError('IO', `cannot make ${target}: ${describeError(e)}`, { cause: e });
+    }
+    try {
+      if (move) await rename(from, target).catch(() => cp(from, target, { recursive: true, errorOnExist: true, force: false }));
+      else await cp(from, target, { recursive: true, errorOnExist: true, force: false });
+    } catch (e) {
+      await rmdir(target).catch(() => undefined);
+      throw new LanmeshError('IO', `cannot place the folder in ${target}: ${describeError(e)}`, { cause: e });
+    }
+    return target;
+  }
+  throw new LanmeshError('IO', `no free name for ${name} in ${dir}`);
 }

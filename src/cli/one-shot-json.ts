@@ -1,6 +1,7 @@
 // The JSON that one-shot commands print with --json (documented in the README). Pure mappings from
 // the peer's reports; field names are a public contract: add fields, never rename them.
-import type { MeshFile } from '../catalog/catalog.js';
+import type { MeshFile, MeshFolder } from '../catalog/catalog.js';
+import type { FolderWhere } from '../transfer/folder-service.js';
 import type { PeerView } from '../peer.js';
 import type { PortSet } from '../types.js';
 import type { DownloadSummary, WhereReport } from '../transfer/transfer-service.js';
@@ -23,6 +24,27 @@ export function filesJson(files: MeshFile[]) {
       chunkSize: f.chunkSize,
       holders: f.holders.map((h) => ({ peer: h.peer, name: h.peerName, complete: h.have === undefined })),
     })),
+  };
+}
+
+/** `list --json`: `folders` beside `files` (docs/ARCHITECTURE.md "One-shot --json shapes"). */
+export function foldersJson(folders: MeshFolder[]) {
+  return folders.map((f) => ({
+    id: f.id,
+    name: f.names[0]!,
+    names: f.names,
+    files: f.files.length,
+    size: f.size,
+    holders: f.holders.map((h) => ({ peer: h.peer, name: h.peerName })),
+  }));
+}
+
+export function whereFolderJson(w: FolderWhere) {
+  const f = w.folder;
+  return {
+    folder: { id: f.id, name: f.names[0]!, names: f.names, files: f.files.length, size: f.size },
+    holders: w.holders.map((h) => ({ name: h.name, address: h.address ?? null, self: h.self })),
+    files: f.files.map((x) => ({ path: x.path, id: x.id, size: x.size })),
   };
 }
 
@@ -59,6 +81,7 @@ export function downloadJson(s: DownloadSummary, path: string) {
     holders: s.shares.map((h) => ({ peer: h.peer, name: h.name, bytes: h.bytes, chunks: h.chunks })),
     chunks: { fetched: s.fetched, kept: s.kept, refetched: s.refetched, duplicates: s.duplicates },
     dropped: s.dropped.map((d) => ({ peer: d.peer, name: d.name, address: d.address, reason: d.reason })),
+    ...(s.folder && { folder: { ...s.folder } }),
   };
 }
 

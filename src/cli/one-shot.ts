@@ -11,8 +11,9 @@ import { Peer, type PeerInit } from '../peer.js';
 import { parsePeerConfig } from '../config.js';
 import { execute } from '../session/commands.js';
 import { settle, until } from './settle.js';
-import { downloadJson, errorJson, filesJson, peersJson, whereJson } from './one-shot-json.js';
-import { downloadOnce, placeFile } from './one-shot-download.js';
+import { downloadJson, errorJson, filesJson, foldersJson, peersJson, whereFolderJson, whereJson } from './one-shot-json.js';
+import { downloadOnce, placeFile, placeFolder } from './one-shot-download.js';
+import { findFolders } from '../catalog/folders.js';
 import { distributeOnce } from './one-shot-distribute.js';
 import { formatDone, formatProgress } from '../session/text.js';
 import { isInside } from '../store/safe-path.js';
@@ -141,16 +142,17 @@ async function plan(o: OneShotInit): Promise<Plan> {
 
 /** Waits until `name` resolves to a file on the mesh (a holder appeared), or the deadline. */
 async function awaitHolder(peer: Peer, name: string, status: StatusLine, signal?: AbortSignal): Promise<void> {
-  if (peer.catalog.find(name).length > 0) return;
+  const found = () => peer.catalog.find(name).length > 0 || findFolders(peer.catalog.folders(), name).length > 0;
+  if (found()) return;
   status.show(`waiting up to ${HOLDER_WAIT_MS / 1000} s for a peer holding '${name}'…`);
-  await until(peer, ['catalog'], () => peer.catalog.find(name).length > 0, HOLDER_WAIT_MS, signal);
+  await until(peer, ['catalog'], found, HOLDER_WAIT_MS, signal);
 }
 
 async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Promise<{ text: string[]; json: unknown }> {
   switch (o.command) {
     case 'list': {
       const text = (await execute({ peer }, 'list')).lines;
-      return { text, json: filesJson(peer.files()) };
+      return { text, json: { folders: foldersJson(peer.folders()), ...filesJson(peer.files()) } };
     }
     case 'peers': {
       const text = (await execute({ peer }, 'peers')).lines;
@@ -160,7 +162,8 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
       await awaitHolder(peer, p.name!, status, o.signal);
       status.clear();
       const text = (await execute({ peer }, `where ${p.name}`)).lines;
-      return { text, json: whereJson(peer.where(p.name!)) };
+      const folder = peer.whereFolder(p.name!);
+      return { text, json: folder ? whereFolderJson(folder) : whereJson(peer.where(p.name!)) };
     }
     case 'download': {
       await awaitHolder(peer, p.name!, status, o.signal);
@@ -177,10 +180,11 @@ async function act(peer: Peer, o: OneShotInit, p: Plan, status: StatusLine): Pro
         peer.off('download', onProgress);
         status.clear();
       }
-      const path = p.outDir ? await placeFile(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
+      const place = summary.folder ? placeFolder : placeFile;
+      const path = p.outDir ? await place(summary.path, p.outDir, p.scratch !== undefined) : summary.path;
       // The file's place as the user would type it: relative inside the current folder, else absolute.
       const shown = isInside(o.cwd, path) ? relative(o.cwd, path) : path;
-      const text = formatDone({ ...summary, path }, dirname(path)).replace(`→ ${basename(path)}; `, `→ ${shown}; `);
+      const text = formatDone({ ...summary, path }, dirname(path)).replace(`→ ${basename(path)}${summary.folder ? '/' : ''}; `, `→ ${shown}${summary.folder ? '/' : ''}; `);
       return { text: [text], json: downloadJson(summary, path) };
     }
     case 'distribute':

@@ -2,9 +2,10 @@
 // returns the lines to show; a thrown error becomes one "error: …" line in either front end.
 import type { MeshFile } from '../catalog/catalog.js';
 import type { Command } from './command-types.js';
-import { formatBytes, formatProgress, formatStart, formatWhere, plural, table } from './text.js';
+import { formatBytes, formatProgress, formatStart, formatWhere, formatWhereFolder, plural, table } from './text.js';
 import { LanmeshError } from '../errors.js';
 import { parseDistributeArgs } from './distribute-args.js';
+import { isFolder } from '../transfer/share-folder.js';
 import { formatPushStart } from './push-format.js';
 
 export const peersCommand: Command = {
@@ -27,10 +28,19 @@ export const peersCommand: Command = {
 export const listCommand: Command = {
   name: 'list',
   usage: 'list',
-  summary: 'every file on the mesh with size and holders (* = this peer has it)',
+  summary: 'every folder and file on the mesh with size and holders (* = this peer has it)',
   run({ peer }) {
     const files = peer.files();
+    const folders = peer.folders();
     const holderName = holderNames(peer.peers());
+    const folderRows = folders.map((f) => [
+      f.local ? '*' : ' ',
+      `${f.names[0]}/` + (f.names.length > 1 ? ` (also: ${f.names.slice(1).map((n) => `${n}/`).join(', ')})` : ''),
+      `${plural(f.files.length, 'file')}, ${formatBytes(f.size)}`,
+      f.holders.map((h) => holderName(h.peer, h.peerName)).join(', '),
+      `id ${f.id.slice(0, 12)}`,
+    ]);
+    const head = folders.length ? [`${plural(folders.length, 'folder')} on the mesh`, ...table(folderRows)] : [];
     const rows = files.map((f) => [
       f.local ? '*' : ' ',
       displayName(f),
@@ -38,7 +48,8 @@ export const listCommand: Command = {
       f.holders.map((h) => holderName(h.peer, h.peerName) + (h.have !== undefined ? ' (partial)' : '')).join(', '),
       `id ${f.id.slice(0, 12)}`,
     ]);
-    return { lines: [`${plural(files.length, 'file')} on the mesh`, ...table(rows)] };
+    // Files first, as before folders existed: scripts read the count on the first line.
+    return { lines: [`${plural(files.length, 'file')} on the mesh`, ...table(rows), ...head] };
   },
 };
 
@@ -52,9 +63,9 @@ function holderNames(peers: ReadonlyArray<{ id: string; name: string; address: s
 
 export const downloadCommand: Command = {
   name: 'download',
-  usage: 'download <name | id>',
+  usage: 'download <name | folder/ | id>',
   takesArgument: true,
-  summary: 'fetch a file from every peer that holds it, verified chunk by chunk, into downloads/',
+  summary: 'fetch a file (or a whole folder, into downloads/<folder>/) from every peer that holds it, verified, into downloads/',
   async run({ peer }, rest) {
     return { lines: [formatStart(await peer.download(rest))] };
   },
@@ -84,21 +95,28 @@ export const cancelCommand: Command = {
 
 export const whereCommand: Command = {
   name: 'where',
-  usage: 'where <name | id>',
+  usage: 'where <name | folder/ | id>',
   takesArgument: true,
-  summary: 'every holder of a file and which chunks each has',
+  summary: 'every holder of a file (which chunks each has) or of a folder',
   run({ peer }, rest) {
+    const folder = peer.whereFolder(rest);
+    if (folder) return { lines: formatWhereFolder(folder) };
     return { lines: formatWhere(peer.where(rest)) };
   },
 };
 
 export const shareCommand: Command = {
   name: 'share',
-  usage: 'share <path>',
+  usage: 'share <path | folder>',
   takesArgument: true,
-  summary: 'copy a file into shared/ and offer it at once',
+  summary: 'copy a file (or a whole folder) into shared/ and offer it at once',
   async run({ peer }, rest) {
-    if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file');
+    if (!rest) throw new LanmeshError('BAD_COMMAND', 'share what? give the path of a file or a folder');
+    if (await isFolder(rest)) {
+      const f = await peer.shareFolder(rest);
+      const what = `${f.relPath}/ (${plural(f.files, 'file')}, ${formatBytes(f.size)})`;
+      return { lines: [f.copied ? `shared ${what}` : `already offered: ${what}`] };
+    }
     const { file, copied } = await peer.share(rest);
     const m = file.manifest;
     const what = `${file.relPath} (${formatBytes(m.size)}), id ${m.id.slice(0, 12)}`;

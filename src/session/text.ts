@@ -3,8 +3,9 @@
 import { relative } from 'node:path';
 import type { Bitfield } from '../store/bitfield.js';
 import type {
-  DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, UploadDone, UploadRow, WhereReport,
+  DownloadProgress, DownloadStart, DownloadSummary, DroppedHolder, FolderTally, UploadDone, UploadRow, WhereReport,
 } from '../transfer/transfer-service.js';
+import type { FolderWhere } from '../transfer/folder-service.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -61,6 +62,7 @@ export function chunkRanges(bits: Bitfield, maxParts = 12): string {
 }
 
 export function formatStart(s: DownloadStart): string {
+  if (s.folder) return formatFolderStart(s, s.folder);
   const what = `${s.name} (${formatBytes(s.size)}, ${plural(s.chunks, 'chunk')})`;
   const from = s.holders === 0 ? 'no holder reachable yet: waiting for one' : `from ${plural(s.holders, 'holder')}`;
   if (s.via === 'push') return `receiving ${what} pushed by ${s.pushedBy ?? 'another peer'}${s.kept > 0 ? `, ${s.kept} chunks already here` : ''}`;
@@ -69,6 +71,12 @@ export function formatStart(s: DownloadStart): string {
 }
 
 export function formatProgress(p: DownloadProgress): string {
+  if (p.folder) {
+    return (
+      `download ${p.name}: ${p.folder.filesDone}/${plural(p.folder.files, 'file')}, ${p.percent.toFixed(1)}% ` +
+      `${formatBytes(p.bytesDone)}/${formatBytes(p.size)} at ${formatRate(p.rate)} from ${plural(p.holders, 'holder')}`
+    );
+  }
   return (
     `download ${p.name}: ${p.percent.toFixed(1)}% ${formatBytes(p.bytesDone)}/${formatBytes(p.size)} ` +
     `at ${formatRate(p.rate)} from ${plural(p.holders, 'holder')}`
@@ -77,6 +85,9 @@ export function formatProgress(p: DownloadProgress): string {
 
 /** A change of state worth a line (waiting; running again after waiting), or undefined. */
 export function formatState(p: DownloadProgress, wasWaiting: boolean): string | undefined {
+  if (p.state === 'waiting' && !wasWaiting && p.folder) {
+    return `download ${p.name}: waiting for a holder (${p.folder.filesDone}/${p.folder.files} files here); it goes on by itself when one returns`;
+  }
   if (p.state === 'waiting' && !wasWaiting) {
     return `download ${p.name}: waiting for a holder (${p.chunksDone}/${p.chunks} chunks here); it goes on by itself when one returns`;
   }
@@ -90,6 +101,7 @@ export function formatDropped(x: DroppedHolder): string {
 
 /** The final line: size, time, rate, each holder's share, and what a resume kept. */
 export function formatDone(s: DownloadSummary, peerDir: string): string {
+  if (s.folder) return formatFolderDone(s, s.folder, peerDir);
   const total = s.shares.reduce((n, h) => n + h.bytes, 0);
   const shares = s.shares.map((h) => `${h.name} ${formatBytes(h.bytes)} (${total ? Math.round((h.bytes / total) * 100) : 0}%)`);
   const dropped = s.dropped.length ? `; dropped ${s.dropped.map((d) => `${d.name} (bad data)`).join(', ')}` : '';
@@ -98,6 +110,34 @@ export function formatDone(s: DownloadSummary, peerDir: string): string {
     `from ${shares.length ? shares.join(', ') : 'nobody (nothing was missing)'}; ` +
     `${s.fetched} chunks fetched, ${s.kept} kept, ${s.refetched} refetched${dropped}`
   );
+}
+
+function formatFolderStart(s: DownloadStart, f: NonNullable<DownloadStart['folder']>): string {
+  const what = `${s.name} (${plural(f.files, 'file')}, ${formatBytes(s.size)})`;
+  const from = s.holders === 0 ? 'no holder reachable yet: waiting for one' : `from ${plural(s.holders, 'holder')}`;
+  const here = [
+    f.kept > 0 ? `${f.kept} already fetched` : '',
+    f.copied > 0 ? `${f.copied} copied from this peer's files (${formatBytes(f.savedBytes)} not fetched)` : '',
+  ].filter(Boolean);
+  return `${f.kept > 0 || s.via === 'resume' ? 'resuming' : 'downloading'} ${what} ${from}${here.length ? `; ${here.join(', ')}` : ''}`;
+}
+
+function formatFolderDone(s: DownloadSummary, f: FolderTally, peerDir: string): string {
+  const total = s.shares.reduce((n, h) => n + h.bytes, 0);
+  const shares = s.shares.map((h) => `${h.name} ${formatBytes(h.bytes)} (${total ? Math.round((h.bytes / total) * 100) : 0}%)`);
+  return (
+    `downloaded ${s.name}: ${plural(f.files, 'file')}, ${formatBytes(s.size)} in ${formatDuration(s.ms)} (${formatRate(s.rate)}) → ${relative(peerDir, s.path)}/; ` +
+    `from ${shares.length ? shares.join(', ') : 'nobody (nothing was missing)'}; ` +
+    `${f.fetchedFiles} files fetched, ${f.keptFiles} kept, ${s.refetched} chunks refetched, ${f.copiedFiles} copied locally (${formatBytes(f.savedBytes)} saved)`
+  );
+}
+
+/** `where` of a folder: its size, files, id and every holder. */
+export function formatWhereFolder(w: FolderWhere): string[] {
+  const f = w.folder;
+  const head = `${f.names[0]}/  ${plural(f.files.length, 'file')}, ${formatBytes(f.size)}  id ${f.id}`;
+  const rows = w.holders.map((h) => [h.self ? `${h.name} (this peer)` : h.name, h.address ?? '-', 'whole folder']);
+  return [head, plural(w.holders.length, 'holder'), ...table(rows).map((l) => `  ${l}`)];
 }
 
 export function formatWhere(r: WhereReport): string[] {

@@ -18,18 +18,24 @@ export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource,
       uploads.cancel(address, msg.token, msg.chunks);
       return true;
     }
-    if (msg.t !== 'chunks.get') return false;
+    if (msg.t !== 'chunks.get' && msg.t !== 'files.get') return false;
     // A requester that hung up meanwhile (its download finished) needs no answer: not a warning.
     const reply = (m: ControlMessage) => conn.send(m).catch((e: unknown) => {
       if (!isLanmeshError(e, 'CONNECTION_CLOSED')) throw e;
     });
     const fail = (code: WireErrorCode, message: string) => reply({ t: 'error', rid: msg.rid, code, message });
-    if (!source.has(msg.id)) {
-      await fail('NOT_FOUND', `no file ${msg.id} here`);
+    // files.get: what is not held here (or is more than one chunk) is answered by chunk.missing, frame by frame.
+    const held = msg.t === 'chunks.get' ? source.has(msg.id) : msg.ids.some((id) => source.has(id));
+    if (!held) {
+      await fail('NOT_FOUND', msg.t === 'chunks.get' ? `no file ${msg.id} here` : `none of these ${msg.ids.length} files here`);
       return true;
     }
+    const req = msg.t === 'chunks.get'
+      ? { address, port: msg.port, id: msg.id, chunks: msg.chunks, token: msg.token }
+      : { address, port: msg.port, id: msg.ids[0]!, ids: msg.ids, chunks: msg.ids.map((_, i) => i), token: msg.token };
     // Before the enqueue, so the first chunk sent is counted; a request that fails sends nothing.
-    if (tally && !conn.isClosed) {
+    // (Batches of small files, files.get, are not tallied per file: they have no one file to name.)
+    if (tally && !conn.isClosed && msg.t === 'chunks.get') {
       tally.begin(conn, msg.token, msg.id, address, msg.port);
       if (!watched.has(conn)) {
         watched.add(conn);
@@ -37,7 +43,7 @@ export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource,
       }
     }
     try {
-      await uploads.enqueue({ address, port: msg.port, id: msg.id, chunks: msg.chunks, token: msg.token });
+      await uploads.enqueue(req);
     } catch (e) {
       if (isLanmeshError(e, 'BUSY')) await fail('BUSY', describeError(e));
       else await fail('INTERNAL', `cannot open a data connection to ${address}:${msg.port}: ${describeError(e)}`);

@@ -1,5 +1,13 @@
 // The shapes a download reports (events on the Peer, for line mode and the Ink UI alike).
-import type { FileId, PeerId } from '../types.js';
+import type { FileId, Manifest, PeerId } from '../types.js';
+
+/** A download that lands in a folder download's tree instead of downloads/, reporting to it instead of the events. */
+export interface IntoFolder {
+  dir: string;
+  progress(bytesDone: number): void;
+  done(summary: DownloadSummary, manifest: Manifest): void;
+  failed(error: Error): void;
+}
 
 /** connecting: dialling holders; running: a connected holder can send a missing chunk; waiting: none can (resumes by itself). */
 export type DownloadState = 'connecting' | 'running' | 'waiting' | 'verifying' | 'done' | 'failed' | 'closed';
@@ -20,6 +28,8 @@ export interface DownloadProgress {
   /** Holders known (connected or being dialled). */
   known: number;
   state: DownloadState;
+  /** A folder download (chunks/chunksDone then count files). */
+  folder?: { files: number; filesDone: number };
 }
 
 export interface HolderShare {
@@ -59,6 +69,20 @@ export interface DownloadSummary {
   /** Copies received of chunks already stored (endgame duplicates). */
   duplicates: number;
   dropped: DroppedHolder[];
+  /** A folder download: files, and what was not fetched because this peer had it already. */
+  folder?: FolderTally;
+}
+
+export interface FolderTally {
+  files: number;
+  /** Files fetched in this run. */
+  fetchedFiles: number;
+  /** Files already verified in the partial tree when this run started. */
+  keptFiles: number;
+  /** Files copied from what this peer already held (by id, anywhere), or from another path of the same folder. */
+  copiedFiles: number;
+  /** Bytes those copies saved fetching. */
+  savedBytes: number;
 }
 
 export interface DownloadStart {
@@ -73,6 +97,8 @@ export interface DownloadStart {
   via: 'command' | 'resume' | 'push';
   /** via push: the name of the peer that pushed it. */
   pushedBy?: string;
+  /** A folder download: `chunks`/`kept` then count files; `copied` files this peer had already (not fetched). */
+  folder?: { files: number; kept: number; copied: number; savedBytes: number };
 }
 
 export interface DownloadFailure {

@@ -6,11 +6,24 @@ import type { PartialDownload } from '../store/partial-download.js';
 import type { CatalogEntry, ChunkIndex, FileId, Manifest, PeerId } from '../types.js';
 import { LanmeshError } from '../errors.js';
 import type { CatalogSource } from './sender.js';
+import { isSafeRelPath } from '../wire/paths.js';
+import { readSmallSync } from '../store/small-read.js';
 import type { ChunkSource } from './upload.js';
 
 export interface SeedSourceEvents {
   /** The offer changed (a partial download gained chunks, appeared or went): publish it. */
   change: [];
+}
+
+/**
+ * The path a file is offered under ("docs/a.txt" for shared/docs/a.txt), or undefined for a file at
+ * the top of shared/ or downloads/, or one whose path the wire would refuse (it is then offered by name only).
+ */
+export function offeredPath(relPath: string): string | undefined {
+  const slash = relPath.indexOf('/');
+  const path = relPath.slice(slash + 1);
+  if (!path.includes('/') || !isSafeRelPath(path)) return undefined;
+  return path;
 }
 
 export class SeedSource extends EventEmitter<SeedSourceEvents> implements CatalogSource, ChunkSource {
@@ -39,10 +52,11 @@ export class SeedSource extends EventEmitter<SeedSourceEvents> implements Catalo
     const out: CatalogEntry[] = [];
     for (const f of this.store.files()) {
       const { id, name, size, chunkSize } = f.manifest;
-      const key = `${id}/${name}`;
+      const path = offeredPath(f.relPath);
+      const key = `${id}/${path ?? name}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ id, name, size, chunkSize });
+      out.push(path === undefined ? { id, name, size, chunkSize } : { id, name, size, chunkSize, path });
     }
     for (const [id, pd] of this.partials) {
       if (this.store.byId(id)) continue;
@@ -65,7 +79,13 @@ export class SeedSource extends EventEmitter<SeedSourceEvents> implements Catalo
   }
 
   async readChunk(id: FileId, index: ChunkIndex, alloc?: (length: number) => Buffer): Promise<Buffer> {
-    if (this.store.byId(id)) return this.store.readChunk(id, index, alloc);
+    const held = this.store.byId(id);
+    // A small file whole (a folder's batches): one synchronous read; anything unexpected takes the usual path.
+    if (held && index === 0 && held.manifest.size > 0 && held.manifest.size <= held.manifest.chunkSize) {
+      const data = readSmallSync(held, alloc ?? Buffer.allocUnsafe);
+      if (data) return data;
+    }
+    if (held) return this.store.readChunk(id, index, alloc);
     const pd = this.partials.get(id);
     if (!pd) throw new LanmeshError('NOT_FOUND', `file ${id} is not held here`);
     return pd.readChunk(index);

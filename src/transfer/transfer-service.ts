@@ -1,7 +1,7 @@
 // The transfer module as the peer sees it: the receiver port, the chunk-request handler and uploads of
 // the sender port, what this peer seeds, and every running download (started, resumed, finished, seeded).
 import { EventEmitter } from 'node:events';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Catalog, MeshFile } from '../catalog/catalog.js';
 import type { LocalFile, LocalStore } from '../store/local-store.js';
 import { PartialDownload } from '../store/partial-download.js';
@@ -23,9 +23,11 @@ import { fetchManifest } from './fetch-manifest.js';
 import { remoteHolders, whereIs, type PeerLookup, type WhereReport } from './holders.js';
 import { chosenName, resolveFile, savedName } from './resolve.js';
 import { shareFile } from './share.js';
+import { shareFolder, type SharedFolder } from './share-folder.js';
 import { pickDownload } from './cancel.js';
+import { FolderService, type FolderWhere } from './folder-service.js';
 import { PushHints } from './push-hints.js';
-import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary } from './download-types.js';
+import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
 import type { SocketSecurity } from '../wire/secure-socket.js';
 
 export type * from './download-types.js';
@@ -81,6 +83,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   /** The connection a manifest came over, kept for that download's session to its holder. */
   readonly spares = new SpareConnections();
   readonly uploads: UploadManager;
+  /** Folder downloads (folder-service.ts). */
+  readonly folders: FolderService;
   private readonly tally: UploadTally;
   private receiver: ReceiverPort | undefined;
   private readonly catalog: Catalog;
@@ -88,6 +92,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
   /** Per download: the catalog's view of its file and reach epoch its holders were last computed from. */
   private readonly holdersFrom = new Map<FileId, { view: MeshFile | undefined; reach: number }>();
   private readonly downloads = new Map<FileId, Download>();
+  /** Data connections that closed are told to these too (folder downloads' batch holders). */
+  private readonly linkWatchers = new Set<(peer: PeerId, address: string) => void>();
+  /** Downloads landing in a folder download's tree (fetchInto). */
+  private readonly intoFolder = new Set<FileId>();
   private readonly starting = new Set<FileId>();
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
@@ -118,6 +126,18 @@ export class TransferService extends EventEmitter<TransferEvents> {
       security: init.security,
       onSent: (token, bytes) => this.tally.sent(token, bytes),
     });
+    this.folders = new FolderService({
+      store: init.store,
+      catalog: init.catalog,
+      tokens: this.tokens,
+      lookup: this.lookup,
+      receiverPort: () => this.receiver?.port,
+      onWarning: init.onWarning,
+      emit: (e) => this.emit('download', e),
+      fetchInto: (id, name, into) => this.fetchInto(id, name, into),
+      watchLinks: (fn) => this.watchLinks(fn),
+      security: init.security,
+    });
   }
 
   /** The sender port's extra handlers: chunks.get and chunks.cancel. */
@@ -139,6 +159,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       onWarning: this.init.onWarning,
       onLinkDown: (peer, address) => {
         for (const d of this.downloads.values()) d.linkDown(peer, address);
+        for (const w of this.linkWatchers) w(peer, address);
       },
       onBytes: (peer, address) => {
         for (const d of this.downloads.values()) d.linkActive(peer, address);
@@ -152,6 +173,10 @@ export class TransferService extends EventEmitter<TransferEvents> {
   /** Start (or resume) downloading what `query` names; progress and the end come as events. */
   async download(query: string): Promise<DownloadStart> {
     this.refuseClosed();
+    // A folder by name (`docs`, `docs/`) when no file is called that.
+    if (query.trim().endsWith('/') || (this.folders.find(query).length > 0 && this.catalog.find(query.trim()).length === 0)) {
+      return this.folders.download(query);
+    }
     const file = resolveFile(this.catalog, query);
     this.refuseTwice(file.id, chosenName(file, query), file.local);
     this.starting.add(file.id);
@@ -228,8 +253,21 @@ export class TransferService extends EventEmitter<TransferEvents> {
     return whereIs(resolveFile(this.catalog, query), this.lookup);
   }
 
+  /** `where` of a folder, or undefined when `query` names no folder (and so is a file's). */
+  whereFolder(query: string): FolderWhere | undefined {
+    this.refuseClosed();
+    if (this.folders.find(query).length === 0) return undefined;
+    if (!query.trim().endsWith('/') && this.catalog.find(query.trim()).length > 0) return undefined;
+    return this.folders.where(query);
+  }
+
   share(path: string, cwd?: string): Promise<{ file: LocalFile; copied: boolean }> {
     return shareFile(this.init.store, path, cwd);
+  }
+
+  /** `share <folder>`: the folder copied into shared/ (or indexed where it is, inside shared/ or downloads/). */
+  shareFolder(path: string, cwd = process.cwd()): Promise<SharedFolder> {
+    return shareFolder(this.init.store, resolve(cwd, path));
   }
 
   /** Counters for tests, the bench and logs. */
@@ -243,7 +281,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   list(): DownloadProgress[] {
-    return [...this.downloads.values()].map((d) => d.progress());
+    // A folder's big files are part of its one row.
+    return [...this.downloads.values()].filter((d) => !this.intoFolder.has(d.id)).map((d) => d.progress()).concat(this.folders.list());
   }
 
   /**
@@ -251,6 +290,15 @@ export class TransferService extends EventEmitter<TransferEvents> {
    * resumes. A running one ends with a `failed` download event ('cancelled'), so front ends drop its bar.
    */
   async cancel(query: string): Promise<{ id: FileId; name: string; bytesDone: number; running: boolean }> {
+    const folder = await this.folders.cancel(query, async (id) => {
+      const d = this.downloads.get(id);
+      if (d) {
+        this.forget(d);
+        await d.close();
+      }
+      await PartialDownload.remove(this.init.store.dir, id);
+    });
+    if (folder) return { ...folder, id: folder.id as FileId };
     const running = [...this.downloads.values()].map((d) => ({ id: d.id, name: d.manifest.name, d }));
     const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
       .filter((p) => !this.downloads.has(p.manifest.id))
@@ -272,6 +320,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.closed) return;
     this.closed = true;
     this.catalog.off('change', this.onCatalog);
+    this.folders.close();
     this.spares.close();
     this.tally.close();
     await this.uploads.close();
@@ -296,10 +345,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     for (const id of await PartialDownload.singles(this.init.store.dir)) {
       if (!this.downloads.has(id) && !this.starting.has(id)) await PartialDownload.remove(this.init.store.dir, id).catch(() => undefined);
     }
+    // Folders first: the big files of a folder resume inside it, not alone into downloads/.
+    const claimed = await this.folders.resume();
     const found = await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning });
     for (const info of found) {
       const id = info.manifest.id;
-      if (this.closed || this.downloads.has(id) || this.starting.has(id)) continue;
+      if (this.closed || this.downloads.has(id) || this.starting.has(id) || claimed.has(id)) continue;
       if (this.init.store.byId(id)) {
         // Finished before (a crash between placing the file and deleting the partial): only a leftover.
         await PartialDownload.remove(this.init.store.dir, id).catch((e: unknown) => this.init.onWarning(`cannot delete the leftover partial of ${info.manifest.name}: ${describeError(e)}`));
@@ -316,17 +367,58 @@ export class TransferService extends EventEmitter<TransferEvents> {
     }
   }
 
+  /** The receiver port (T), once bound. */
+  get receiverPort(): number | undefined {
+    return this.receiver?.port;
+  }
+
+  /** Be told when a holder's data connection closes (its owed chunks will not come); returns the unsubscribe. */
+  watchLinks(fn: (peer: PeerId, address: string) => void): () => void {
+    this.linkWatchers.add(fn);
+    return () => this.linkWatchers.delete(fn);
+  }
+
+  /**
+   * Folder hook (folder-download.ts): fetch file `id` (its manifest from its holders, or the partial on
+   * disk) from every holder, placed in `into.dir` as `name`; reported to `into`, never as a `download` event.
+   */
+  async fetchInto(id: FileId, name: string, into: IntoFolder): Promise<void> {
+    this.refuseClosed();
+    if (this.starting.has(id) || this.downloads.has(id)) throw new LanmeshError('BAD_COMMAND', `${name} is already downloading`);
+    this.starting.add(id);
+    try {
+      const onDisk = await PartialDownload.find(this.init.store.dir, id, { warn: this.init.onWarning });
+      let manifest: Manifest;
+      if (onDisk) manifest = onDisk.manifest;
+      else {
+        const file = this.meshFile(id);
+        if (!file) throw new LanmeshError('NOT_FOUND', `no holder of ${name} is known yet`);
+        const sources = this.holders({ ...file, holders: [...file.holders, ...file.conflicting] });
+        manifest = await fetchManifest(
+          id,
+          sources.map((h) => ({ name: h.name, address: h.address, senderPort: h.senderPort, security: this.init.security })),
+          undefined,
+          undefined,
+          (h, conn) => this.spares.put(h.address, h.senderPort, conn),
+        );
+      }
+      await this.begin({ ...manifest, name }, 'command', undefined, undefined, into);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
   /** The caller holds `starting` for this id; whatever finished or started meanwhile is checked again here. */
-  private async begin(manifest: Manifest, via: DownloadStart['via'], pushedBy?: string, origin?: PeerId): Promise<DownloadStart> {
+  private async begin(manifest: Manifest, via: DownloadStart['via'], pushedBy?: string, origin?: PeerId, into?: IntoFolder): Promise<DownloadStart> {
     const { store } = this.init;
     const receiverPort = this.receiver?.port;
     if (receiverPort === undefined) throw new LanmeshError('IO', 'the receiver port is not bound');
     if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
-    this.refuseTwice(manifest.id, manifest.name);
+    if (!into) this.refuseTwice(manifest.id, manifest.name);
     const pd = await PartialDownload.open(store.dir, manifest, { warn: this.init.onWarning, hasher: store.chunkHasher() });
     try {
       if (this.closed) throw new LanmeshError('IO', 'transfers are closing');
-      this.refuseTwice(manifest.id, manifest.name);
+      if (!into) this.refuseTwice(manifest.id, manifest.name);
     } catch (e) {
       await pd.close();
       throw e;
@@ -335,7 +427,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.catalog.confirm(manifest.id, manifest);
     const d = new Download({
       partial: pd,
-      downloadsDir: join(store.dir, 'downloads'),
+      downloadsDir: into?.dir ?? join(store.dir, 'downloads'),
       tokens: this.tokens,
       receiverPort,
       window: this.init.window,
@@ -352,6 +444,22 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (origin) this.pushOrigins.set(d.id, origin);
     this.source.addPartial(pd);
     const name = manifest.name;
+    if (into) {
+      this.intoFolder.add(d.id);
+      d.on('progress', (p) => into.progress(p.bytesDone));
+      d.on('dropped', (dropped) => this.emit('download', { type: 'dropped', dropped }));
+      d.on('failed', (err) => {
+        this.forget(d);
+        into.failed(err);
+      });
+      d.on('done', (summary) => {
+        this.forget(d);
+        into.done(summary, d.manifest);
+      });
+      d.setHolders(this.holders(this.meshFile(d.id), manifest));
+      const p = d.progress();
+      return { id: d.id, name, size: manifest.size, chunks: manifest.hashes.length, kept: pd.have().count(), holders: p.known, via };
+    }
     d.on('progress', (progress) => this.emit('download', { type: 'progress', progress }));
     d.on('state', (_s, progress) => this.emit('download', { type: 'state', progress }));
     d.on('dropped', (dropped) => this.emit('download', { type: 'dropped', dropped }));
@@ -388,6 +496,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private forget(d: Download): void {
+    this.intoFolder.delete(d.id);
     if (this.downloads.get(d.id) === d) {
       this.downloads.delete(d.id);
       this.pushOrigins.delete(d.id);

@@ -60,6 +60,8 @@ export interface UploadRequest {
   id: FileId;
   chunks: ChunkIndex[];
   token: string;
+  /** files.get: frame i carries all of the small file ids[i] (its chunk 0); `chunks` are then positions in it. */
+  ids?: FileId[];
 }
 
 interface Job {
@@ -67,7 +69,15 @@ interface Job {
   token: string;
   tokenBytes: Buffer;
   chunks: ChunkIndex[];
+  ids?: FileId[];
+  /** files.get: reads started ahead of their turn (small files: the disk's latency hides behind the sends). */
+  ahead?: Map<ChunkIndex, Promise<Buffer>>;
 }
+
+/** Bytes a files.get upload leaves in the socket's buffer before it waits for the requester to read. */
+const BATCH_BUFFER_BYTES = 1024 * 1024;
+/** Small files read ahead per files.get request. */
+const READ_AHEAD = 8;
 
 interface Link {
   address: string;
@@ -106,7 +116,7 @@ export class UploadManager {
     if (link.queued + req.chunks.length > max) {
       throw new LanmeshError('BUSY', `${link.queued} chunks already queued for ${req.address}:${req.port} (at most ${max})`);
     }
-    link.jobs.push({ id: req.id, token: req.token, tokenBytes: Buffer.from(req.token, 'hex'), chunks: [...req.chunks] });
+    link.jobs.push({ id: req.id, token: req.token, tokenBytes: Buffer.from(req.token, 'hex'), chunks: [...req.chunks], ...(req.ids && { ids: req.ids }) });
     link.queued += req.chunks.length;
     void this.pump(link);
   }
@@ -216,10 +226,27 @@ export class UploadManager {
     }
   }
 
+  private read(job: Job, index: ChunkIndex): Promise<Buffer> {
+    return job.ids
+      ? this.init.source.readChunk(job.ids[index]!, 0, this.init.pool?.take)
+      : this.init.source.readChunk(job.id, index, this.init.pool?.take);
+  }
+
   private async sendOne(conn: FramedConnection, job: Job, index: ChunkIndex): Promise<void> {
     let data: Buffer;
     try {
-      data = await this.init.source.readChunk(job.id, index, this.init.pool?.take);
+      const early = job.ahead?.get(index);
+      job.ahead?.delete(index);
+      if (job.ids) {
+        const ahead = (job.ahead ??= new Map());
+        for (const next of job.chunks.slice(0, READ_AHEAD)) {
+          if (ahead.has(next)) continue;
+          const p = this.read(job, next);
+          p.catch(() => undefined);
+          ahead.set(next, p);
+        }
+      }
+      data = await (early ?? this.read(job, index));
     } catch (e) {
       log('chunk %d of %s not served: %s', index, job.id.slice(0, 12), describeError(e));
       this.stats.missing++;
@@ -234,7 +261,11 @@ export class UploadManager {
     }, ms);
     const pool = this.init.pool;
     try {
-      await conn.sendChunk(job.tokenBytes, index, data, pool && (() => pool.give(data)));
+      const sending = conn.sendChunk(job.tokenBytes, index, data, pool && (() => pool.give(data)));
+      // Small files of a batch: keep writing until about 1 MiB waits in the socket, instead of one
+      // drain (one event-loop turn) per 16 KiB file; past that, wait like any chunk (with its deadline).
+      if (job.ids && conn.bufferedBytes <= BATCH_BUFFER_BYTES) sending.catch(() => undefined);
+      else await sending;
     } finally {
       clearTimeout(timer);
     }

@@ -54,7 +54,13 @@ export function complete(text: string, cursor: number, sources: CompletionSource
     const argStart = lead.length + space + (/^\s*/.exec(body.slice(space))![0].length);
     stem = before.slice(0, argStart);
     word = before.slice(argStart);
-    found = matches(word, sources.files);
+    // Paths complete one folder at a time: `docs/` first, then `docs/lab/`, then the file.
+    found = [...new Set(matches(word, sources.files).map((f) => {
+      const slash = f.indexOf('/', word.length);
+      return slash < 0 ? f : f.slice(0, slash + 1);
+    }))];
+    // `docs/` typed whole: what is inside it is what is left to choose from.
+    if (found.length > 1) found = found.filter((f) => f !== word);
     suffix = '';
   }
   if (found.length === 0) return { text, cursor, candidates: [] };

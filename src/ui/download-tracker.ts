@@ -34,8 +34,16 @@ function view(p: DownloadProgress, prev: DownloadView | undefined): DownloadView
     holders,
     known: Math.max(p.known, holders),
     phase: PHASE[p.state] ?? 'running',
-    note: p.state === 'connecting' || p.state === 'verifying' ? p.state : undefined,
+    note: noteOf(p),
   };
+}
+
+/** A folder's bar says how many of its files are done (and its state beside when there is one). */
+function noteOf(p: DownloadProgress): string | undefined {
+  const state = p.state === 'connecting' || p.state === 'verifying' ? p.state : undefined;
+  if (!p.folder) return state;
+  const files = `${p.folder.filesDone}/${p.folder.files} files`;
+  return state ? `${files}, ${state}` : files;
 }
 
 export class DownloadTracker {
@@ -60,7 +68,7 @@ export class DownloadTracker {
           holders: 0,
           known: s.holders,
           phase: s.holders === 0 ? 'waiting' : 'running',
-          note: s.holders === 0 ? undefined : 'connecting',
+          note: s.folder ? `${s.folder.kept + s.folder.copied}/${s.folder.files} files` : s.holders === 0 ? undefined : 'connecting',
         });
         return true;
       }

@@ -53,6 +53,8 @@ export function createPeerFacade(peer: Peer, init: PeerFacadeInit = {}): Closabl
 
   const buildMesh = (): Pick<PeerState, 'peers' | 'fileNames'> => {
     const names = new Set<string>();
+    // Folders complete as `docs/`, then their files as `docs/a.txt` (a file's name is its path).
+    for (const f of peer.folders()) for (const n of f.names) names.add(`${n}/`);
     for (const f of peer.files()) for (const n of f.names) names.add(n);
     return { peers: peer.peers(), fileNames: [...names] };
   };

@@ -93,6 +93,11 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     return this.drain !== undefined;
   }
 
+  /** Bytes written and not yet taken by the kernel. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
   /**
    * Send one control message, validated first as the far end will. Resolves once the socket
    * took it below its high-water mark (after 'drain' otherwise); rejects if the connection closes.

@@ -1,11 +1,12 @@
 // Control messages (docs/PROTOCOL.md "Requests and responses"): their types, their limits, and a
 // strict parser that turns untrusted JSON into fresh objects holding only the known, checked fields.
 import { LanmeshError } from '../errors.js';
-import { PEER_ID_RE } from '../types.js';
+import { FILE_ID_RE, PEER_ID_RE } from '../types.js';
 import type { CatalogEntry, FileId, Manifest, PeerId } from '../types.js';
 import { Fields } from './fields.js';
 import { checkJsonShape } from './json-shape.js';
 import { BASE64_RE, MAX_FILE_CHUNKS, TOKEN_RE, fileId, fileShape, manifest } from './shapes.js';
+import { pathProblem } from './paths.js';
 import { validatePush, type PushAnswer, type PushMessage, type PushOffer } from './push-messages.js';
 
 export { MAX_CHUNK_SIZE, MAX_FILE_CHUNKS, MAX_NAME_LENGTH, TOKEN_RE } from './shapes.js';
@@ -20,6 +21,8 @@ export const MAX_CATALOG_FILES = 100_000;
 export const MAX_PEER_FILES = 200_000;
 /** Chunk indexes in one chunks.get. */
 export const MAX_CHUNKS_PER_REQUEST = 4096;
+/** File ids in one files.get. */
+export const MAX_FILES_PER_REQUEST = 512;
 export const MAX_ERROR_TEXT = 4096;
 /** Catalog revision, as announced in mDNS TXT (`rev=`, at most 15 decimal digits). */
 export const MAX_REV = 999_999_999_999_999;
@@ -39,6 +42,11 @@ export interface ErrorMsg { t: 'error'; rid?: number; code: WireErrorCode; messa
 /** Ask a holder (on its sender port) to dial `port` on the requester's address and stream these chunks. */
 export interface ChunksGet { t: 'chunks.get'; rid: number; id: FileId; chunks: number[]; token: string; port: number }
 export interface ChunksOk { t: 'chunks.ok'; rid: number }
+/**
+ * Ask a holder to stream several whole small files (each at most one chunk) as chunk frames tagged
+ * `token`, frame index i carrying all of ids[i]'s bytes. Answered with chunks.ok like chunks.get.
+ */
+export interface FilesGet { t: 'files.get'; rid: number; ids: FileId[]; token: string; port: number }
 /** First frame a seeder sends on a data connection it dialed. */
 export interface DataHello { t: 'data.hello'; peer: PeerId; id?: FileId }
 /** The seeder cannot serve this chunk of the request tagged `token`. */
@@ -51,6 +59,7 @@ export interface Exchanges {
   'catalog.get': { request: CatalogGet; response: CatalogMsg };
   'manifest.get': { request: ManifestGet; response: ManifestMsg };
   'chunks.get': { request: ChunksGet; response: ChunksOk };
+  'files.get': { request: FilesGet; response: ChunksOk };
   'push.offer': { request: PushOffer; response: PushAnswer };
   hello: { request: HelloGet; response: HelloMsg };
 }
@@ -63,6 +72,7 @@ export const RESPONSE_TYPE: { readonly [K in RequestType]: Exchanges[K]['respons
   'catalog.get': 'catalog',
   'manifest.get': 'manifest',
   'chunks.get': 'chunks.ok',
+  'files.get': 'chunks.ok',
   'push.offer': 'push.answer',
   hello: 'hello.ok',
 };
@@ -129,6 +139,15 @@ export function validateControl(value: unknown): ControlMessage {
         token: m.str('token', { max: 32, re: TOKEN_RE }),
         port: m.int('port', 1, 65535),
       };
+    case 'files.get': {
+      const ids = m.array('ids', MAX_FILES_PER_REQUEST).map((v, i) => {
+        if (typeof v !== 'string' || !FILE_ID_RE.test(v)) m.fail(`ids[${i}]`, 'expected 64 lowercase hex digits');
+        return v as FileId;
+      });
+      if (ids.length === 0) m.fail('ids', 'is empty');
+      if (new Set(ids).size !== ids.length) m.fail('ids', 'has duplicates');
+      return { t, rid: rid(), ids, token: m.str('token', { max: 32, re: TOKEN_RE }), port: m.int('port', 1, 65535) };
+    }
     case 'chunks.ok':
       return { t, rid: rid() };
     case 'data.hello': {
@@ -159,6 +178,13 @@ export function validateControl(value: unknown): ControlMessage {
 function catalogEntry(f: Fields): CatalogEntry {
   const { name, size, chunkSize, chunks } = fileShape(f);
   const entry: CatalogEntry = { id: fileId(f, 'id'), name, size, chunkSize };
+  if (f.has('path')) {
+    const path = f.str('path', { min: 1, max: 1024 });
+    const problem = pathProblem(path);
+    if (problem) f.fail('path', problem);
+    if (path.slice(path.lastIndexOf('/') + 1) !== name) f.fail('path', 'does not end in the entry\'s name');
+    entry.path = path;
+  }
   if (f.has('have')) {
     const bytes = Math.ceil(chunks / 8);
     const have = f.str('have', { max: 4 * Math.ceil(bytes / 3), re: BASE64_RE });

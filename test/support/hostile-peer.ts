@@ -7,6 +7,7 @@
 //          evilseed (a real seeder of small files named ../escape.txt, /etc/evil.txt, …),
 //          mute (lists wanted.bin, never answers manifest.get), liar (lists lies.bin and answers its
 //          manifest.get with an error whose text carries newlines, a forged notice and ESC [2J)
+//          evilpaths (a real seeder whose catalog gives files hostile paths: ../x, a/../../b, /etc/x, a//b, 300 deep)
 //          wrongsize (a seeder of [file] that lists it with size 1 and bumps its revision: see hostile-seeder.ts)
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -23,7 +24,7 @@ const mode = process.argv[2] ?? 'oversized';
 const base = Number(process.argv[3] ?? 9101);
 const id = asPeerId(randomBytes(8).toString('hex'));
 const self = { id, name: `hostile-${mode}`, ports: portSet(base), rev: 1 };
-const seeding = mode === 'corrupt' || mode === 'evilseed' || mode === 'wrongsize';
+const seeding = mode === 'corrupt' || mode === 'evilseed' || mode === 'wrongsize' || mode === 'evilpaths';
 const seeder = seeding ? await startSeeder(mode, id, base, process.argv[4], () => self.rev) : undefined;
 
 function reply(): Buffer {

@@ -9,14 +9,18 @@ import { basename } from 'node:path';
 import { FramedConnection, dialFramed } from '../../src/wire/connection.js';
 import type { ControlMessage } from '../../src/wire/messages.js';
 import { buildManifest } from '../../src/store/manifest.js';
+import { encodeControl } from '../../src/wire/frame.js';
 import type { Manifest, PeerId } from '../../src/types.js';
 
 const CHUNK = 1024 * 1024;
+/** Paths the evilpaths mode lists (each with the right name as its last segment), and one good one. */
+export const EVIL_PATHS = ['../x', 'a/../../b', '/etc/x', 'a//b', `${'d/'.repeat(300)}deep`, 'evil/ok.txt'];
 export const EVIL_NAMES = ['../escape.txt', '/etc/evil-lanmesh.txt', 'a/../../b.txt', '..', 'sub\\..\\..\\win.txt'];
 
 interface Held {
   manifest: Manifest;
   bytes: Buffer;
+  path?: string;
 }
 
 function manifestOf(name: string, bytes: Buffer): Manifest {
@@ -27,7 +31,7 @@ function manifestOf(name: string, bytes: Buffer): Manifest {
   return buildManifest(name, bytes.length, CHUNK, hashes);
 }
 
-export type SeederMode = 'corrupt' | 'evilseed' | 'wrongsize';
+export type SeederMode = 'corrupt' | 'evilseed' | 'wrongsize' | 'evilpaths';
 
 export async function startSeeder(mode: SeederMode, id: PeerId, base: number, file?: string, rev = () => 1): Promise<Server> {
   const held: Held[] = [];
@@ -35,6 +39,11 @@ export async function startSeeder(mode: SeederMode, id: PeerId, base: number, fi
     if (!file) throw new Error('corrupt mode needs a file');
     const bytes = await readFile(file);
     held.push({ manifest: manifestOf(basename(file), bytes), bytes });
+  } else if (mode === 'evilpaths') {
+    EVIL_PATHS.forEach((path, i) => {
+      const bytes = Buffer.from(`evil path ${i}\n`);
+      held.push({ manifest: manifestOf(path.slice(path.lastIndexOf('/') + 1) || 'x', bytes), bytes, path });
+    });
   } else {
     EVIL_NAMES.forEach((name, i) => {
       const bytes = Buffer.from(`evil file ${i}\n`);
@@ -62,7 +71,9 @@ export async function startSeeder(mode: SeederMode, id: PeerId, base: number, fi
     const find = (fid: string) => held.find((h) => h.manifest.id === fid);
     switch (msg.t) {
       case 'catalog.get': {
-        const files = held.map(({ manifest: { id: fid, name, size, chunkSize } }) => ({ id: fid, name, size: mode === 'wrongsize' ? 1 : size, chunkSize }));
+        const files = held.map(({ manifest: { id: fid, name, size, chunkSize }, path }) => ({ id: fid, name, size: mode === 'wrongsize' ? 1 : size, chunkSize, ...(path && { path }) }));
+        // Hostile paths would not pass our own send-side check: written raw.
+        if (mode === 'evilpaths') return void socket.write(encodeControl({ t: 'catalog', rid: msg.rid, peer: id, rev: rev(), files }));
         await conn.send({ t: 'catalog', rid: msg.rid, peer: id, rev: rev(), files });
         // The test waits on these: each is a catalog change on the peer that fetched it.
         if (mode === 'wrongsize') process.stdout.write('served catalog\n');
@@ -72,6 +83,16 @@ export async function startSeeder(mode: SeederMode, id: PeerId, base: number, fi
         const h = find(msg.id);
         if (h) await conn.send({ t: 'manifest', rid: msg.rid, manifest: h.manifest });
         else await conn.send({ t: 'error', rid: msg.rid, code: 'NOT_FOUND', message: 'no' });
+        return;
+      }
+      case 'files.get': {
+        const data = await link(socket.remoteAddress!.replace(/^::ffff:/, ''), msg.port);
+        await conn.send({ t: 'chunks.ok', rid: msg.rid });
+        const token = Buffer.from(msg.token, 'hex');
+        for (const [i, fid] of msg.ids.entries()) {
+          const h = find(fid);
+          if (h) await data.sendChunk(token, i, h.bytes);
+        }
         return;
       }
       case 'chunks.get': {

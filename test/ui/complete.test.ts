@@ -23,6 +23,16 @@ test('the argument completes to a file name, spaces included', () => {
   assert.is(at('download   no').text, 'download   notes.txt');
 });
 
+test('folder paths complete one folder at a time: the folder, a subfolder, then the file', () => {
+  const tree = { commands: [], files: ['proj ü/', 'proj ü/src/a.ts', 'proj ü/src/b.ts', 'proj ü/docs/x.md', 'proj ü/README', 'other.txt'] };
+  const c = (text: string) => complete(text, text.length, tree);
+  assert.is(c('download pr').text, 'download proj ü/');
+  assert.equal(c('download proj ü/').candidates, ['proj ü/docs/', 'proj ü/README', 'proj ü/src/']);
+  assert.is(c('download proj ü/s').text, 'download proj ü/src/');
+  assert.equal(c('download proj ü/src/').candidates, ['proj ü/src/a.ts', 'proj ü/src/b.ts']);
+  assert.is(c('download proj ü/d').text, 'download proj ü/docs/');
+});
+
 test('case: exact-case matches first, else case-insensitive', () => {
   assert.equal(at('download pho').text, 'download photo-2.jpg');
   assert.equal(at('download PHOTO.').text, 'download Photo.JPG');

@@ -30,6 +30,17 @@ test('start, progress, waiting, end: a bar that advances, then leaves', () => {
   assert.not.ok(tracker.apply(failed), 'ending twice changes nothing');
 });
 
+test('a folder is one bar: its bytes, with files done / total as its note', () => {
+  const tracker = new DownloadTracker();
+  const start: DownloadStart = { id: ID, name: 'proj/', size: 4000, chunks: 2000, kept: 0, holders: 2, via: 'command', folder: { files: 2000, kept: 0, copied: 5, savedBytes: 10 } };
+  tracker.apply({ type: 'start', start });
+  assert.is(tracker.list()[0]!.note, '5/2000 files');
+  tracker.apply(tick({ name: 'proj/', bytesDone: 3000, chunks: 2000, chunksDone: 1500, rate: 900, holders: 2, folder: { files: 2000, filesDone: 1500 } }));
+  assert.equal(tracker.list().map((v) => [v.name, v.bytes, v.note]), [['proj/', 3000, '1500/2000 files']]);
+  tracker.apply({ type: 'state', progress: progress({ name: 'proj/', state: 'verifying', folder: { files: 2000, filesDone: 2000 } }) });
+  assert.is(tracker.list()[0]!.note, '2000/2000 files, verifying');
+});
+
 test('between two chunks no holder has a request out: while data arrives the bar does not say 0', () => {
   const tracker = new DownloadTracker();
   tracker.apply(tick({ bytesDone: 1000, rate: 800, holders: 2, known: 2 }));

@@ -240,6 +240,7 @@ test('requests, responses and the response each request expects', () => {
     'catalog.get': 'catalog',
     'manifest.get': 'manifest',
     'chunks.get': 'chunks.ok',
+    'files.get': 'chunks.ok',
     'push.offer': 'push.answer',
     hello: 'hello.ok',
   });

@@ -5,3 +5,4 @@ import './small-files.mjs';
 import './indexing.mjs';
 import './private.mjs';
 import './distribute.mjs';
+import './folder.mjs';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { checkCopy, freshDir } from '../files.mjs';
 import { sh } from '../proc.mjs';
 
-const filesOnMesh = (ans) => Number(/^(\d+) files? on the mesh/.exec(ans[0] ?? '')?.[1] ?? -1);
+// `list` starts with the folders when there are some: the file count is on its own line.
+const filesOnMesh = (ans) => Number(ans.map((l) => /^(\d+) files? on the mesh/.exec(l)?.[1]).find((n) => n !== undefined) ?? -1);
 
 /** Starts a peer on `dir` until `list` shows `count` files, then stops it: the manifest cache is warm. */
 export async function prewarm(ctx, host, dir, count, ms = 600_000) {
