@@ -1,11 +1,11 @@
 // `lanmesh download NAME` as one command: start the download on the shared transfer module, wait for
 // its done/failed event (giving up when no holder is reachable for too long), then place the file in
 // the output folder under a free name: nothing is ever overwritten.
-import { cp, mkdir, rename, rmdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, rename, rmdir } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Peer } from '../peer.js';
 import type { DownloadEvent, DownloadStart, DownloadSummary } from '../transfer/transfer-service.js';
-import { placeExclusive } from '../store/place.js';
+import { claimFolder, placeExclusive } from '../store/place.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 export interface DownloadOnceInit {
@@ -80,23 +80,13 @@ export function placeFile(from: string, dir: string, move: boolean): Promise<str
  * made there exclusively, then `from` is renamed onto it (`move`), or copied into it, so nothing is replaced.
  */
 export async function placeFolder(from: string, dir: string, move: boolean): Promise<string> {
-  const name = basename(from);
-  for (let n = 0; n < 10_000; n++) {
-    const target = join(dir, n === 0 ? name : `${name} (${n})`);
-    try {
-      await mkdir(target);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new LanmeshError('IO', `cannot make ${target}: ${describeError(e)}`, { cause: e });
-    }
-    try {
-      if (move) await rename(from, target).catch(() => cp(from, target, { recursive: true, errorOnExist: true, force: false }));
-      else await cp(from, target, { recursive: true, errorOnExist: true, force: false });
-    } catch (e) {
-      await rmdir(target).catch(() => undefined);
-      throw new LanmeshError('IO', `cannot place the folder in ${target}: ${describeError(e)}`, { cause: e });
-    }
-    return target;
+  const target = await claimFolder(dir, basename(from));
+  try {
+    if (move) await rename(from, target).catch(() => cp(from, target, { recursive: true, errorOnExist: true, force: false }));
+    else await cp(from, target, { recursive: true, errorOnExist: true, force: false });
+  } catch (e) {
+    await rmdir(target).catch(() => undefined);
+    throw new LanmeshError('IO', `cannot place the folder in ${target}: ${describeError(e)}`, { cause: e });
   }
-  throw new LanmeshError('IO', `no free name for ${name} in ${dir}`);
+  return target;
 }

@@ -10,6 +10,7 @@ import { FILE_ID_RE, type FileId } from '../types.js';
 import { computeFileId } from './manifest.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { safeJoin } from './safe-path.js';
+import { claimFolder } from './place.js';
 import { META_DIR } from './scan.js';
 import { pathProblem } from '../wire/paths.js';
 
@@ -168,26 +169,17 @@ export class FolderPartial {
    */
   async finish(downloadsDir: string, name: string, onPlace?: (dir: string) => void): Promise<string> {
     await mkdir(downloadsDir, { recursive: true });
-    for (let n = 0; n < 10_000; n++) {
-      const target = safeJoin(downloadsDir, n === 0 ? name : `${name} (${n})`);
-      try {
-        await mkdir(target);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw new LanmeshError('IO', `cannot make ${target}: ${describeError(e)}`, { cause: e });
-      }
-      onPlace?.(target);
-      try {
-        await rename(this.tree, target);
-      } catch (e) {
-        await rmdir(target).catch(() => undefined);
-        throw new LanmeshError('IO', `cannot move the folder into ${target}: ${describeError(e)}`, { cause: e });
-      }
-      await fsyncDir(downloadsDir);
-      await rm(this.dir, { recursive: true, force: true });
-      return target;
+    const target = await claimFolder(downloadsDir, name);
+    onPlace?.(target);
+    try {
+      await rename(this.tree, target);
+    } catch (e) {
+      await rmdir(target).catch(() => undefined);
+      throw new LanmeshError('IO', `cannot move the folder into ${target}: ${describeError(e)}`, { cause: e });
     }
-    throw new LanmeshError('IO', `no free name for ${name} in ${downloadsDir}`);
+    await fsyncDir(downloadsDir);
+    await rm(this.dir, { recursive: true, force: true });
+    return target;
   }
 }
 

@@ -2,7 +2,7 @@
 // a hard link, which fails with EEXIST rather than replace, or, where links cannot be made (another
 // device, a file system without them), a copy with COPYFILE_EXCL, which fails the same way. Never rename.
 import { constants } from 'node:fs';
-import { copyFile, link, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, unlink } from 'node:fs/promises';
 import { LanmeshError, describeError } from '../errors.js';
 import { safeJoin, uniqueName } from './safe-path.js';
 
@@ -50,4 +50,22 @@ export async function placeExclusive(from: string, dir: string, name: string, op
     return target;
   }
   throw new LanmeshError('IO', `no free name for ${name} in ${dir}`);
+}
+
+/**
+ * Makes an empty folder `name` in `parent`, or `name (1)`, `name (2)`, … when taken (mkdir is exclusive),
+ * and returns its path: a finished tree is then renamed or copied onto it, so nothing is ever replaced.
+ */
+export async function claimFolder(parent: string, name: string): Promise<string> {
+  for (let n = 0; n < 10_000; n++) {
+    const target = safeJoin(parent, n === 0 ? name : `${name} (${n})`);
+    try {
+      await mkdir(target);
+      return target;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new LanmeshError('IO', `cannot make ${target}: ${describeError(e)}`, { cause: e });
+    }
+  }
+  throw new LanmeshError('IO', `no free name for ${name} in ${parent}`);
 }

@@ -7,7 +7,8 @@ import { copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir } from 'no
 import { randomBytes } from 'node:crypto';
 import { basename, join, relative, sep } from 'node:path';
 import type { LocalStore } from '../store/local-store.js';
-import { isInside, safeJoin, sanitizeName } from '../store/safe-path.js';
+import { isInside, sanitizeName } from '../store/safe-path.js';
+import { claimFolder } from '../store/place.js';
 import { LanmeshError, describeError } from '../errors.js';
 
 export interface SharedFolder {
@@ -68,23 +69,14 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 async function moveIn(tmp: string, parent: string, name: string): Promise<string> {
-  for (let n = 0; n < 10_000; n++) {
-    const target = safeJoin(parent, n === 0 ? name : `${name} (${n})`);
-    try {
-      await mkdir(target);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new LanmeshError('IO', `cannot make ${target}: ${describeError(e)}`, { cause: e });
-    }
-    try {
-      await rename(tmp, target);
-    } catch (e) {
-      await rmdir(target).catch(() => undefined);
-      throw new LanmeshError('IO', `cannot move the copy to ${target}: ${describeError(e)}`, { cause: e });
-    }
-    return target;
+  const target = await claimFolder(parent, name);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await rmdir(target).catch(() => undefined);
+    throw new LanmeshError('IO', `cannot move the copy to ${target}: ${describeError(e)}`, { cause: e });
   }
-  throw new LanmeshError('IO', `no free name for ${name} in ${parent}`);
+  return target;
 }
 
 /** True when `path` is a folder (what `share` then shares as one). */
