@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './tcp-listener.js';
 import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
-import { sniff } from './sniff.js';
+import { sniff } from '../wire/sniff.js';
 import { CatalogPager } from './catalog-pages.js';
 import { FramedConnection } from '../wire/connection.js';
 import { MAX_REQUEST_FRAME, REQUEST_FRAME_TIMEOUT_MS, looksLikeP2pci } from '../wire/frame.js';

@@ -9,6 +9,7 @@
 // the secret); CHACHA20-POLY1305 is the only ECDHE-PSK AEAD suite OpenSSL offers in TLS 1.2 (node's
 // pskCallback does not work with TLS 1.3).
 import { connect as netConnect, type Socket } from 'node:net';
+import { sniff } from './sniff.js';
 import { TLSSocket, connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import { WarningGate } from '../warning-gate.js';
 import type { MeshKeys } from './mesh-keys.js';
@@ -87,7 +88,7 @@ export class PrivateMesh implements SocketSecurity {
 
   async accept(raw: Socket, opts: AcceptOptions): Promise<Accepted | undefined> {
     const from = (raw.remoteAddress ?? '?').replace(/^::ffff:/, '');
-    const first = await firstBytes(raw, HANDSHAKE_TIMEOUT_MS);
+    const first = await sniff(raw, 1, HANDSHAKE_TIMEOUT_MS);
     if (!first) {
       raw.destroy();
       return undefined;
@@ -148,23 +149,3 @@ function tlsReason(e: Error): string {
   return (e as { reason?: string }).reason ?? e.message.split('\n')[0]!;
 }
 
-/** The first data of a fresh socket (left paused); undefined when it closes or stays silent. */
-function firstBytes(socket: Socket, timeoutMs: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const finish = (b: Buffer | undefined): void => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('close', onEnd);
-      socket.off('end', onEnd);
-      socket.pause();
-      resolve(b);
-    };
-    const onData = (b: Buffer): void => finish(b);
-    const onEnd = (): void => finish(undefined);
-    const timer = setTimeout(onEnd, timeoutMs);
-    timer.unref();
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('close', onEnd);
-  });
-}
