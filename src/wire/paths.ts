@@ -1,6 +1,7 @@
 // Relative paths from the wire (a catalog entry's `path`): checked on receipt so that no path a
 // remote peer sends can name anything outside the folder it is joined to (docs/PROTOCOL.md "Paths").
 // Pure: the same rule is applied by the store to what it offers, so a peer never sends what it would refuse.
+import { UNPRINTABLE_RE } from '../text.js';
 
 /** Segments in one path (folders + the file name). */
 export const MAX_PATH_DEPTH = 32;
@@ -9,9 +10,9 @@ export const MAX_PATH_LENGTH = 1024;
 /** UTF-8 bytes in one segment (NAME_MAX). */
 export const MAX_SEGMENT_BYTES = 255;
 
-// C0/C1 controls (NUL too), DEL, and bidi overrides/isolates, which can disguise a name.
-// eslint-disable-next-line no-control-regex
-const BAD_CHAR_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// The characters text.ts never prints (C0/C1 controls, DEL, bidi overrides/isolates, which can
+// disguise a name); without its global flag, so test() keeps no state between calls.
+const BAD_CHAR_RE = new RegExp(UNPRINTABLE_RE.source);
 
 /** Why `path` is not an acceptable relative path, or undefined when it is. */
 export function pathProblem(path: string): string | undefined {
