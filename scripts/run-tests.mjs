@@ -188,6 +188,16 @@ function judge(run, timeoutMs) {
   return { ...counts, reason };
 }
 
+/** The part of a failed file's output that says why: from uvu's first failure mark, at most 80 lines. */
+function failureDetail(output) {
+  const lines = (output ?? '').trimEnd().split('\n');
+  const first = lines.findIndex((l) => /FAIL |✘/.test(l));
+  const from = first >= 0 ? first : Math.max(0, lines.length - 40);
+  const shown = lines.slice(from, from + 80);
+  if (from + 80 < lines.length) shown.push(`[… ${lines.length - from - 80} more lines: see the file's section above]`);
+  return shown.join('\n');
+}
+
 function rule(title) {
   const line = `── ${title} `;
   return line + '─'.repeat(Math.max(4, 78 - line.length));
@@ -207,6 +217,13 @@ async function main() {
     if (failures.length) {
       console.log(`Failed files (${failures.length}):`);
       for (const f of failures) console.log(`  ${f.file}: ${f.reason}`);
+      // Repeated here, next to the summary, because a CI log is often read from its tail only.
+      for (const f of failures) {
+        if (!f.detail) continue;
+        console.log(`\n${rule(`why ${f.file} failed`)}`);
+        console.log(f.detail);
+      }
+      console.log('');
     }
     console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   };
@@ -254,7 +271,7 @@ async function main() {
     const secs = (run.ms / 1000).toFixed(1);
     const counts = `${verdict.passed} passed, ${verdict.failed} failed, ${verdict.skipped} skipped`;
     if (verdict.reason) {
-      failures.push({ file: name, reason: verdict.reason });
+      failures.push({ file: name, reason: verdict.reason, detail: failureDetail(run.output) });
       console.log(`FAIL ${name}: ${verdict.reason} (${counts}, ${secs} s)`);
     } else {
       console.log(`ok   ${name} (${counts}, ${secs} s)`);
