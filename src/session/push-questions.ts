@@ -12,6 +12,19 @@ export function yesNo(text: string): boolean | undefined {
   return YES.has(w) ? true : NO.has(w) ? false : undefined;
 }
 
+/**
+ * The answer in keys the terminal UI read at once: the first y or n among them (any case). A busy
+ * terminal delivers keys typed in quick succession ("xy", "no") as one read, so the whole read is
+ * not one word.
+ */
+export function keyAnswer(keys: string): boolean | undefined {
+  for (const ch of keys) {
+    const yes = yesNo(ch);
+    if (yes !== undefined) return yes;
+  }
+  return undefined;
+}
+
 export function formatQuestion(q: PushQuestion): string {
   return `${q.origin} pushes ${q.name} (${formatBytes(q.size)}): accept it? y/n (refused in ${Math.round(q.timeoutMs / 1000)} s)`;
 }

@@ -18,7 +18,7 @@ import { OutputLine, type OutputEntry, type OutputKind } from './OutputLine.js';
 import { describeError } from '../errors.js';
 import { formatBytes } from '../session/text.js';
 import { bar } from './format-transfer.js';
-import { yesNo } from '../session/push-questions.js';
+import { keyAnswer } from '../session/push-questions.js';
 
 export interface AppProps {
   facade: PeerFacade;
@@ -102,7 +102,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
   useInput(
     (input, key) => {
       setConfirming(false);
-      if (input.toLowerCase() === 'y' || (key.ctrl && input === 'c')) leave();
+      if (keyAnswer(input) === true || (key.ctrl && input === 'c')) leave();
       else print([['info', 'staying on the mesh']]);
     },
     { isActive: confirming },
@@ -112,7 +112,7 @@ export function App({ facade, leaveSignal, throttleMs }: AppProps) {
   const question = leaving.current ? undefined : state.question;
   useInput(
     (input) => {
-      const yes = yesNo(input);
+      const yes = keyAnswer(input);
       if (yes === undefined) return;
       const line = facade.answerPush?.(yes);
       if (line) print([['info', `* ${line}`]]);
