@@ -1,6 +1,7 @@
 // The receiver port (T): seeders dial it and stream the chunks this peer asked for. Each data
 // connection opens with data.hello; its chunk frames are routed by token, and anything else is dropped.
 import { TcpListener, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './tcp-listener.js';
+import { READ_BUFFER_BYTES } from './reused-reads.js';
 import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
 import { plainAddress, type TokenTable } from './tokens.js';
 import { FramedConnection, type ChunkFrame } from '../wire/connection.js';
@@ -52,13 +53,18 @@ export class ReceiverPort {
 
   static async start(init: ReceiverInit): Promise<ReceiverPort> {
     let self: ReceiverPort | undefined;
-    const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s) => {
+    const listener = await TcpListener.listen(init.port, init.host, 'receiver', (s, _initial, transient) => {
       if (!self) return s.destroy();
-      const conn = new FramedConnection(s, { idleTimeoutMs: init.idleTimeoutMs, frameTimeoutMs: init.frameTimeoutMs, maxFrameBytes: PRE_HELLO_MAX_FRAME });
+      const conn = new FramedConnection(s, {
+        idleTimeoutMs: init.idleTimeoutMs,
+        frameTimeoutMs: init.frameTimeoutMs,
+        maxFrameBytes: PRE_HELLO_MAX_FRAME,
+        transientReads: transient,
+      });
       self.accept(conn);
       // The connection paused the socket first: this listener does not switch it to flowing mode.
       s.on('data', () => self?.bytesFrom(conn));
-    }, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, { security: init.security ?? OPEN_MESH });
+    }, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, { security: init.security ?? OPEN_MESH, readInto: Buffer.allocUnsafe(READ_BUFFER_BYTES) });
     self = new ReceiverPort(listener, init);
     return self;
   }

@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { LanmeshError } from '../errors.js';
 import { OPEN_MESH, type SocketSecurity } from '../wire/secure-socket.js';
+import { withReusedReads } from './reused-reads.js';
 
 /** Connections one port keeps at once; more are closed as soon as they are accepted (memory stays bounded). */
 export const DEFAULT_MAX_CONNECTIONS = 256;
@@ -14,10 +15,19 @@ export interface ListenSecurity {
   security: SocketSecurity;
   /** On a private mesh, plaintext connections whose first bytes pass this are let through (P2P-CI GET). */
   plaintext?: (first: Buffer) => boolean;
+  /**
+   * Plain (open mesh) sockets read into this one buffer, shared by all of them (each read is
+   * consumed before the next): see reused-reads.ts. OnSocket then gets `transient: true`.
+   */
+  readInto?: Buffer;
 }
 
-/** Receives each accepted connection once the security layer let it through; `initial`: bytes it already read. */
-export type OnSocket = (s: Socket, initial?: Buffer) => void;
+/**
+ * Receives each accepted connection once the security layer let it through; `initial`: bytes it
+ * already read; `transient`: its 'data' slices are views of a reused buffer (copy what you keep).
+ * A socket is handed over paused only when `transient` (resume() starts its reads).
+ */
+export type OnSocket = (s: Socket, initial?: Buffer, transient?: boolean) => void;
 
 export class TcpListener {
   private readonly sockets = new Set<Socket>();
@@ -35,10 +45,11 @@ export class TcpListener {
     onSocket: OnSocket,
     maxConnections = DEFAULT_MAX_CONNECTIONS,
     maxPerAddress = DEFAULT_MAX_PER_ADDRESS,
-    { security, plaintext }: ListenSecurity = { security: OPEN_MESH },
+    { security, plaintext, readInto }: ListenSecurity = { security: OPEN_MESH },
   ): Promise<TcpListener> {
+    const reuse = readInto !== undefined && !security.isPrivate;
     return new Promise((resolve, reject) => {
-      const server = createServer();
+      const server = createServer({ pauseOnConnect: reuse });
       server.maxConnections = maxConnections;
       const onError = (err: NodeJS.ErrnoException) => {
         server.close();
@@ -55,7 +66,10 @@ export class TcpListener {
         server.off('error', onError);
         const actual = (server.address() as { port: number }).port;
         const l = new TcpListener(server, actual);
-        server.on('connection', (s) => {
+        server.on('connection', (accepted: Socket) => {
+          const { socket: s, reused } = reuse ? withReusedReads(accepted, readInto) : { socket: accepted, reused: false };
+          // Not rebuilt (node internals changed): reads as usual from here on.
+          if (reuse && !reused) s.resume();
           const from = (s.remoteAddress ?? '?').replace(/^::ffff:/, '');
           const held = l.perAddress.get(from) ?? 0;
           if (held >= maxPerAddress) {
@@ -74,7 +88,7 @@ export class TcpListener {
           });
           // A socket error ends that connection only; the owner's handler reports it.
           s.on('error', () => {});
-          if (!security.isPrivate) return onSocket(s);
+          if (!security.isPrivate) return onSocket(s, undefined, reused);
           // Refused (no secret) before the owner sees a byte; the TLS socket is owned like the raw one.
           void security.accept(s, { role, plaintext }).then((got) => {
             if (!got) return;

@@ -21,6 +21,8 @@ export interface FramedConnectionInit {
    * read): a peer trickling one byte at a time is never idle, and must not hold the connection. 0 = never.
    */
   frameTimeoutMs?: number;
+  /** The stream's 'data' slices are views of a buffer it reuses once the listener returns (transfer/reused-reads.ts): decode into copies. */
+  transientReads?: boolean;
 }
 
 export interface RequestOptions {

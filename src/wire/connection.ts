@@ -60,6 +60,7 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   ) {
     super();
     this.decoder = new FrameDecoder(init.maxFrameBytes);
+    if (init.transientReads) this.decoder.useTransientInput();
     this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.frameTimeoutMs = init.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
     if (socket instanceof Socket) {

@@ -25,6 +25,11 @@ export const CHUNK_PREFIX_BYTES = TOKEN_BYTES + 4;
 /** Largest chunk payload one frame can hold. */
 export const MAX_CHUNK_DATA = MAX_FRAME - 1 - CHUNK_PREFIX_BYTES;
 export const MAX_CHUNK_INDEX = 0xffff_ffff;
+/**
+ * With transient input, bodies up to this size (a default 1 MiB chunk and its prefix) are allocated
+ * whole when their header arrives; bigger ones grow with the bytes that came (see FrameDecoder).
+ */
+export const IN_PLACE_MAX = 1024 * 1024 + CHUNK_PREFIX_BYTES;
 
 export type Frame =
   | { kind: 'control'; body: Buffer }
@@ -95,6 +100,10 @@ export function looksLikeP2pci(firstBytes: Buffer): boolean {
  * are kept as they arrive and joined once it is complete. Memory follows the bytes that actually
  * arrived, never the declared length: a peer that announces a 16 MiB frame and sends 10 bytes
  * costs 10 bytes (and never more than MAX_FRAME however the bytes are sliced).
+ * With `useTransientInput()` (the caller reuses its read buffer once push() returns) every frame
+ * owns its bytes: a body up to IN_PLACE_MAX is copied into its final buffer as it arrives (the
+ * declared length is allocated up front, so a lying peer costs at most that), a bigger one is kept
+ * as copied pieces and joined.
  */
 export class FrameDecoder {
   /**
@@ -114,6 +123,15 @@ export class FrameDecoder {
   private consumed = 0;
   /** Where bodies split over slices are assembled (a pool may hand out reused buffers). */
   private allocBody: (length: number) => Buffer = (n) => Buffer.allocUnsafe(n);
+  /** The caller reuses each slice once push() returns: nothing may keep a view of it. */
+  private transient = false;
+  /** Transient input: the body in progress, assembled in place (bodies ≤ IN_PLACE_MAX). */
+  private whole: Buffer | undefined;
+
+  /** Slices passed from now on are reused by the caller after push(): frames get copies, never views. */
+  useTransientInput(): void {
+    this.transient = true;
+  }
 
   /** Bodies that span slices go into buffers from `alloc` from now on (e.g. a receive pool). */
   useBodyAllocator(alloc: (length: number) => Buffer): void {
@@ -162,6 +180,7 @@ export class FrameDecoder {
       this.failed =
         e instanceof LanmeshError ? e : new LanmeshError('BAD_FRAME', `frame decoder failed: ${String(e)}`, { cause: e });
       this.body = undefined;
+      this.whole = undefined;
       this.headFill = 0;
       this.bodyFill = 0;
       throw this.failed;
@@ -170,9 +189,20 @@ export class FrameDecoder {
 
   /** Consume bytes of slice from at; returns the new position. */
   private step(slice: Buffer, at: number, frames: (f: Frame) => void): number {
+    if (this.whole) {
+      const n = slice.copy(this.whole, this.bodyFill, at, Math.min(slice.length, at + this.bodyLength - this.bodyFill));
+      this.bodyFill += n;
+      if (this.bodyFill === this.bodyLength) {
+        const body = this.whole;
+        this.whole = undefined;
+        this.finish(body, frames);
+      }
+      return at + n;
+    }
     if (this.body) {
       const n = Math.min(this.bodyLength - this.bodyFill, slice.length - at);
-      this.body.push(slice.subarray(at, at + n));
+      const piece = slice.subarray(at, at + n);
+      this.body.push(this.transient ? Buffer.from(piece) : piece);
       this.bodyFill += n;
       if (this.bodyFill === this.bodyLength) this.finish(this.join(this.body, this.bodyLength), frames);
       return at + n;
@@ -181,7 +211,8 @@ export class FrameDecoder {
       const length = this.checkHeader(slice.readUInt32BE(at), slice[at + 4]);
       const end = at + 4 + length;
       if (end <= slice.length) {
-        this.finish(slice.subarray(at + FRAME_HEADER_BYTES, end), frames);
+        const view = slice.subarray(at + FRAME_HEADER_BYTES, end);
+        this.finish(this.transient ? this.copyOf(view) : view, frames);
         return end;
       }
       this.startBody(length, frames);
@@ -206,12 +237,23 @@ export class FrameDecoder {
     return out;
   }
 
+  /** A body complete in one transient slice, copied (chunk bodies into allocBody's buffers). */
+  private copyOf(view: Buffer): Buffer {
+    const out = this.type === FRAME_CHUNK ? this.allocBody(view.length) : Buffer.allocUnsafe(view.length);
+    view.copy(out);
+    return out;
+  }
+
   private startBody(length: number, frames: (f: Frame) => void): void {
     this.headFill = FRAME_HEADER_BYTES;
-    this.body = [];
     this.bodyLength = length - 1;
     this.bodyFill = 0;
-    if (length === 1) this.finish(Buffer.alloc(0), frames);
+    if (length === 1) return this.finish(Buffer.alloc(0), frames);
+    if (this.transient && this.bodyLength <= IN_PLACE_MAX) {
+      this.whole = this.type === FRAME_CHUNK ? this.allocBody(this.bodyLength) : Buffer.allocUnsafe(this.bodyLength);
+    } else {
+      this.body = [];
+    }
   }
 
   private checkLength(length: number): void {

@@ -6,6 +6,7 @@ import {
   FRAME_CHUNK,
   FRAME_CONTROL,
   FrameDecoder,
+  IN_PLACE_MAX,
   MAX_CHUNK_DATA,
   MAX_CHUNK_INDEX,
   MAX_CONTROL,
@@ -355,5 +356,58 @@ test(
     assert.ok(rejected > 3000, `rejected streams: ${rejected}`);
   }),
 );
+
+test('transient input: frames own their bytes though the caller overwrites its one read buffer after each push', () => {
+  const rand = mulberry32(42);
+  const payloads = [0, 1, 19, 4096, 65535, 65536 * 3 + 5, IN_PLACE_MAX - 20, IN_PLACE_MAX - 19, 2 * 1024 * 1024 + 3].map((n) => randomBytes(rand, n));
+  const controls = [Buffer.from('{"t":"hello"}'), randomBytes(rand, 70_000)];
+  const wire = Buffer.concat([
+    ...payloads.map((p, i) => encodeChunk(token, i, p)),
+    ...controls.map((c) => Buffer.concat([header(c.length + 1, FRAME_CONTROL), c])),
+  ]);
+  const pooled: number[] = [];
+  for (const sizes of [[1], [7, 65536], [256 * 1024], [wire.length]]) {
+    const d = new FrameDecoder();
+    d.useTransientInput();
+    d.useBodyAllocator((n) => (pooled.push(n), Buffer.allocUnsafe(n)));
+    const reads = Buffer.allocUnsafe(Math.max(...sizes));
+    const out: Frame[] = [];
+    for (let at = 0, i = 0; at < wire.length; i++) {
+      const n = Math.min(sizes[i % sizes.length]!, wire.length - at);
+      wire.copy(reads, 0, at, at + n);
+      out.push(...d.push(reads.subarray(0, n)));
+      reads.fill(0xee); // what the next read would do to a view that was kept
+      at += n;
+    }
+    assert.is(d.bufferedBytes, 0);
+    assert.is(out.length, payloads.length + controls.length, `sizes ${sizes}`);
+    payloads.forEach((p, i) => {
+      const f = out[i]!;
+      assert.ok(f.kind === 'chunk' && f.index === i && f.token.equals(token) && f.data.equals(p), `chunk ${i} (${p.length} B), sizes ${sizes}`);
+    });
+    controls.forEach((c, k) => {
+      const f = out[payloads.length + k]!;
+      assert.ok(f.kind === 'control' && f.body.equals(c), `control ${k}, sizes ${sizes}`);
+    });
+  }
+  // Chunk bodies come from the allocator (a receive pool), control bodies do not.
+  assert.ok(pooled.every((n) => payloads.some((p) => p.length + 20 === n)), `allocator asked for ${pooled}`);
+});
+
+test('transient input: a declared body above IN_PLACE_MAX costs the bytes that arrived, not its length', () => {
+  const head = Buffer.alloc(5 + 20);
+  head.writeUInt32BE(MAX_FRAME, 0);
+  head[4] = FRAME_CHUNK;
+  const before = process.memoryUsage().arrayBuffers;
+  const decoders = Array.from({ length: 64 }, () => {
+    const d = new FrameDecoder();
+    d.useTransientInput();
+    d.push(Buffer.concat([head, Buffer.alloc(100)]));
+    return d;
+  });
+  const grew = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grew < 8 * 1024 * 1024, `64 unfinished frames hold ${grew} bytes`);
+  assert.ok(decoders.every((d) => d.bufferedBytes === 125));
+});
 
 test.run();
