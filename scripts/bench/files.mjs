@@ -1,7 +1,7 @@
 // Test data for the benchmark: random files, sha256 of every copy, and a private tmpfs to hold them.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sh } from './proc.mjs';
 
@@ -57,4 +57,34 @@ export async function freshDir(path) {
   await rm(path, { recursive: true, force: true });
   await mkdir(path, { recursive: true });
   return path;
+}
+
+/**
+ * Moves a finished copy into `root`/.aside (same file system: nothing is freed yet); dropAside()
+ * frees them. Each variant drops them just before its timed part, so every variant writes into
+ * memory freed a moment ago. On this VM memory left free for a few seconds goes back to the host
+ * (virtio-balloon free page reporting) and costs 0.5–1.7 s per GiB to touch again: a variant that
+ * starts peers after the delete (lanmesh) paid that, one that starts at once (curl) did not.
+ */
+export async function setAside(path, root) {
+  const dir = join(root, '.aside');
+  await mkdir(dir, { recursive: true });
+  await rename(path, join(dir, `${Date.now()}-${Math.random().toString(36).slice(2)}`));
+}
+
+export async function dropAside(root) {
+  await rm(join(root, '.aside'), { recursive: true, force: true });
+}
+
+/** A `bytes`-long file of zeros set aside at once: the first round then has memory to reuse, like every later one. */
+export async function asideOfSize(root, bytes) {
+  const path = join(root, `warm-${Date.now()}`);
+  const fh = await open(path, 'wx');
+  try {
+    const zeros = Buffer.alloc(8 * MiB);
+    for (let at = 0; at < bytes; at += zeros.length) await fh.write(zeros, 0, Math.min(zeros.length, bytes - at), at);
+  } finally {
+    await fh.close();
+  }
+  await setAside(path, root);
 }

@@ -1,9 +1,8 @@
 // One source, one big file: lanmesh's verified pull against nginx → curl over the same veth, with
 // the downloader on tmpfs, on the real disk (curl then fsyncs), and a 2 GiB run for peak RSS.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registerScenario } from '../registry.mjs';
-import { MiB, checkCopy, freshDir, sha256File, writeRandom } from '../files.mjs';
+import { MiB, asideOfSize, checkCopy, dropAside, freshDir, setAside, sha256File, writeRandom } from '../files.mjs';
 import { Nginx, curlGet, iperf } from '../refs.mjs';
 import { lanmeshPull, prewarm } from './pull.mjs';
 import { median, ratios } from '../stats.mjs';
@@ -26,20 +25,27 @@ function oneSource({ name, title, quickMiB, fullMiB, onDisk, goal, summary, with
       await prewarm(ctx, h1, seedDir, 1);
       const nginx = await Nginx.start({ ns: h1.netns, address: h1.address, root: join(seedDir, 'shared'), prefix: join(ctx.tmp, 'nginx') });
       const dlRoot = onDisk ? ctx.disk : ctx.tmp;
-      return { ctx, h1, h2, seedDir, sha, nginx, title: title.replace(/^\d+ [GM]iB/, sizeText(mib)), dlDir: join(dlRoot, 'dl'), refDir: join(dlRoot, 'ref'), bytes: mib * MiB, params: { MiB: mib, downloader: onDisk ? 'disk' : 'tmpfs' } };
+      await asideOfSize(dlRoot, mib * MiB);
+      return { ctx, h1, h2, seedDir, sha, nginx, dlRoot, title: title.replace(/^\d+ [GM]iB/, sizeText(mib)), dlDir: join(dlRoot, 'dl'), refDir: join(dlRoot, 'ref'), bytes: mib * MiB, params: { MiB: mib, downloader: onDisk ? 'disk' : 'tmpfs' } };
     },
     async lanmesh(st) {
-      const r = await lanmeshPull(st.ctx, { seeders: [{ host: st.h1, dir: st.seedDir }], dl: { host: st.h2, dir: st.dlDir }, files: [{ name: 'big.bin', sha: st.sha }] });
-      await rm(join(st.dlDir, 'downloads', 'big.bin'));
+      const r = await lanmeshPull(st.ctx, {
+        seeders: [{ host: st.h1, dir: st.seedDir }],
+        dl: { host: st.h2, dir: st.dlDir },
+        files: [{ name: 'big.bin', sha: st.sha }],
+        beforeStart: () => dropAside(st.dlRoot),
+      });
+      await setAside(join(st.dlDir, 'downloads', 'big.bin'), st.dlRoot);
       return r;
     },
     reference: {
       name: onDisk ? 'nginx → curl -o, then fsync' : 'nginx → curl -o',
       async run(st) {
         const out = join(await freshDir(st.refDir), 'big.bin');
+        await dropAside(st.dlRoot);
         const r = await curlGet(st.h2.netns, [[`${st.nginx.url}/big.bin`, out]], { logDir: st.ctx.logDir, nginx: st.nginx, fsync: onDisk });
         await checkCopy(out, st.sha, 'curl copy of big.bin');
-        await rm(out);
+        await setAside(out, st.dlRoot);
         return r;
       },
     },
@@ -48,6 +54,7 @@ function oneSource({ name, title, quickMiB, fullMiB, onDisk, goal, summary, with
       : [],
     async teardown(st) {
       await st?.nginx.stop();
+      if (st) await dropAside(st.dlRoot);
     },
   };
 }

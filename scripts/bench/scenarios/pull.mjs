@@ -31,9 +31,9 @@ export async function txBytes(host) {
 
 /**
  * One pull of `names` (all requested at once) by a fresh downloader from fresh seeders.
- * seeders: [{ host, dir }]; dl: { host, dir }; files: [{ name, sha }].
+ * seeders: [{ host, dir }]; dl: { host, dir }; files: [{ name, sha }]; beforeStart: awaited just before the clock starts.
  */
-export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 120_000 : 900_000, args = [] }) {
+export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 120_000 : 900_000, args = [], beforeStart }) {
   await freshDir(join(dl.dir, 'shared'));
   await freshDir(join(dl.dir, 'downloads'));
   const seeds = seeders.map((s, i) => ctx.peer({ ns: s.host.netns, dir: s.dir, name: `seed${i + 1}`, args }));
@@ -42,6 +42,8 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 12
   await Promise.all(all.map((p) => p.waitLine(/^\* ready /)));
   await waitFilesOnMesh(d, files.length, 120_000);
   await d.waitHolders(files[0].name, seeders.length, 120_000);
+  // Last thing before the clock starts (e.g. dropAside: free the previous copy now, see files.mjs).
+  await beforeStart?.();
   const cpu0 = all.map((p) => p.cpu());
   // Peak RSS before the transfer: what the peer costs at rest, to tell it from what the transfer adds.
   const rssBefore = Object.fromEntries(all.map((p) => [p.name, +p.peakRss().toFixed(1)]));
@@ -57,7 +59,12 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 12
   const threads = Object.fromEntries(
     all.map((p, i) => {
       const t = p.threads();
-      return [p.name, { main: +(t.main - th0[i].main).toFixed(2), other: +(t.other - th0[i].other).toFixed(2) }];
+      const byName = Object.fromEntries(
+        Object.entries(t.byName)
+          .map(([n, c]) => [n, +(c - (th0[i].byName[n] ?? 0)).toFixed(2)])
+          .filter(([, c]) => c >= 0.05),
+      );
+      return [p.name, { main: +(t.main - th0[i].main).toFixed(2), other: +(t.other - th0[i].other).toFixed(2), byName }];
     }),
   );
   const tx = (await Promise.all(seeders.map((s) => txBytes(s.host)))).map((b, i) => b - tx0[i]);
