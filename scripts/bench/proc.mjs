@@ -75,8 +75,6 @@ export function procCpu(pid) {
 export function threadCpu(pid) {
   let main = 0;
   let other = 0;
-  // Other threads by name: libuv-worker (disk I/O, webcrypto), V8 DefaultWorke (GC, compiler), …
-  const byName = {};
   let tids = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -84,17 +82,13 @@ export function threadCpu(pid) {
   for (const tid of tids) {
     try {
       const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).trim();
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(f[11]) + Number(f[12])) / CLK;
       if (tid === String(pid)) main += cpu;
-      else {
-        other += cpu;
-        byName[name] = (byName[name] ?? 0) + cpu;
-      }
+      else other += cpu;
     } catch {}
   }
-  return { main, other, byName };
+  return { main, other };
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB (MiB); 0 when gone. */

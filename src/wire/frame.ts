@@ -237,9 +237,14 @@ export class FrameDecoder {
     return out;
   }
 
-  /** A body complete in one transient slice, copied (chunk bodies into allocBody's buffers). */
+  /** A buffer for a body of the frame in progress: chunk bodies from allocBody (a receive pool). */
+  private newBody(length: number): Buffer {
+    return this.type === FRAME_CHUNK ? this.allocBody(length) : Buffer.allocUnsafe(length);
+  }
+
+  /** A body complete in one transient slice, copied. */
   private copyOf(view: Buffer): Buffer {
-    const out = this.type === FRAME_CHUNK ? this.allocBody(view.length) : Buffer.allocUnsafe(view.length);
+    const out = this.newBody(view.length);
     view.copy(out);
     return out;
   }
@@ -250,7 +255,7 @@ export class FrameDecoder {
     this.bodyFill = 0;
     if (length === 1) return this.finish(Buffer.alloc(0), frames);
     if (this.transient && this.bodyLength <= IN_PLACE_MAX) {
-      this.whole = this.type === FRAME_CHUNK ? this.allocBody(this.bodyLength) : Buffer.allocUnsafe(this.bodyLength);
+      this.whole = this.newBody(this.bodyLength);
     } else {
       this.body = [];
     }

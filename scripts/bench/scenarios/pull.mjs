@@ -59,12 +59,7 @@ export async function lanmeshPull(ctx, { seeders, dl, files, ms = ctx.quick ? 12
   const threads = Object.fromEntries(
     all.map((p, i) => {
       const t = p.threads();
-      const byName = Object.fromEntries(
-        Object.entries(t.byName)
-          .map(([n, c]) => [n, +(c - (th0[i].byName[n] ?? 0)).toFixed(2)])
-          .filter(([, c]) => c >= 0.05),
-      );
-      return [p.name, { main: +(t.main - th0[i].main).toFixed(2), other: +(t.other - th0[i].other).toFixed(2), byName }];
+      return [p.name, { main: +(t.main - th0[i].main).toFixed(2), other: +(t.other - th0[i].other).toFixed(2) }];
     }),
   );
   const tx = (await Promise.all(seeders.map((s) => txBytes(s.host)))).map((b, i) => b - tx0[i]);
