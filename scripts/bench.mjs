@@ -19,6 +19,7 @@ import { REFERENCE_TOOLS } from './bench/refs.mjs';
 import { mountTmpfs } from './bench/files.mjs';
 import { runScenario } from './bench/runner.mjs';
 import { writeResults } from './bench/report.mjs';
+import { pausePageReporting } from './bench/page-reporting.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -71,6 +72,8 @@ await chmod(work, 0o755);
 const logDir = join(work, 'logs');
 await mkdir(logDir);
 const tmpfs = await mountTmpfs(work, values.quick ? 2 : 9);
+const reporting = pausePageReporting(log);
+if (reporting.note) machine.memoryNote = reporting.note;
 const stop = () => {
   log('interrupted: cleaning up');
   process.exitCode = 130;
@@ -96,6 +99,7 @@ try {
 } catch (e) {
   failure = e;
 } finally {
+  reporting.restore();
   await tmpfs.close();
   await rm(work, { recursive: true, force: true });
 }

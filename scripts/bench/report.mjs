@@ -18,7 +18,7 @@ export function markdown(run) {
   const out = [
     `# lanmesh benchmark${run.quick ? ' (--quick: small sizes, not comparable with a full run)' : ''}`,
     '',
-    `${m.date} · ${m.cores} cores, ${m.memoryGiB} GiB, ${m.cpu} · Linux ${m.kernel} · node ${m.node} · load at start ${m.load} · ${run.rounds} round(s), lanmesh and reference interleaved · ${run.wallSeconds.toFixed(0)} s in all`,
+    `${m.date} · ${m.cores} cores, ${m.memoryGiB} GiB, ${m.cpu} · Linux ${m.kernel} · node ${m.node} · load at start ${m.load} · ${run.rounds} round(s), lanmesh and reference interleaved · ${run.wallSeconds.toFixed(0)} s in all${m.memoryNote ? ` · ${m.memoryNote}` : ''}`,
     '',
     'Every copy\'s SHA-256 was checked against its source. Times in seconds; ratio = lanmesh time ÷ reference time within one round (below 1: lanmesh is faster). CPU-s: every process involved (both peers; nginx worker + client). Peak RSS in MB (VmHWM).',
     '',
