@@ -1,8 +1,10 @@
 // Runs inside the hash worker thread (started by hasher.ts): hashes one file at a time, chunk by
 // chunk, and fails when the file shrinks, grows, is replaced or vanishes while it is read. Also
 // re-hashes chosen chunks of a partial download's data file. Reads run one block ahead of hashing.
+// A small file is read with synchronous calls: this thread has nothing else to do meanwhile, and
+// each async call was a round trip through libuv's pool (seven per file, most of a small file's cost).
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
@@ -15,6 +17,10 @@ export type HashReply =
   | { t: 'fail'; id: number; code: ErrorCode; message: string };
 
 const READ_BLOCK = 1024 * 1024;
+/** Files up to this size are read whole in one synchronous read (see the top of this file). */
+const SMALL_FILE = READ_BLOCK;
+/** The small-file read buffer, one byte longer than SMALL_FILE so that growth shows. */
+const smallBuf = Buffer.allocUnsafe(SMALL_FILE + 1);
 
 class HashFailure extends Error {
   constructor(
@@ -47,13 +53,46 @@ function serve(port: MessagePort): void {
 
 async function run(id: number, path: string, chunkSize: number, indices: number[] | undefined, isCancelled: () => boolean): Promise<HashReply> {
   try {
-    const r = indices ? await hashSome(path, chunkSize, indices, isCancelled) : await hashFile(path, chunkSize, isCancelled);
+    const r = indices
+      ? await hashSome(path, chunkSize, indices, isCancelled)
+      : (hashSmallFile(path, chunkSize) ?? (await hashFile(path, chunkSize, isCancelled)));
     return { t: 'done', id, ...r };
   } catch (e) {
     if (e instanceof HashFailure) return { t: 'fail', id, code: e.code, message: e.message };
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') return { t: 'fail', id, code: 'NOT_FOUND', message: `${path} vanished` };
     return { t: 'fail', id, code: 'IO', message: `cannot read ${path}: ${err.message}` };
+  }
+}
+
+/** A file of at most SMALL_FILE bytes, with the same checks as hashFile; undefined when it is bigger. */
+function hashSmallFile(path: string, chunkSize: number): { hashes: string[]; size: number; mtimeMs: number } | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd);
+    if (!before.isFile()) throw new HashFailure('IO', `${path} is not a regular file`);
+    const { size } = before;
+    if (size > SMALL_FILE) return undefined;
+    let got = 0;
+    for (let n = -1; got < smallBuf.length && n !== 0; got += n) n = readSync(fd, smallBuf, got, smallBuf.length - got, got);
+    if (got < size) throw new HashFailure('IO', `${path} shrank while it was hashed`);
+    checkUnchanged(path, before, got > size, fstatSync(fd), statSync(path, { throwIfNoEntry: false }));
+    const hashes: string[] = [];
+    for (let pos = 0; pos < size; pos += chunkSize) hashes.push(createHash('sha256').update(smallBuf.subarray(pos, Math.min(size, pos + chunkSize))).digest('hex'));
+    return { hashes, size, mtimeMs: before.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Throws unless the file read is the one at `path`, unchanged since `before`. */
+function checkUnchanged(path: string, before: Stats, grew: boolean, after: Stats, now: Stats | undefined): void {
+  if (grew || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new HashFailure('IO', `${path} changed while it was hashed`);
+  }
+  if (!now) throw new HashFailure('NOT_FOUND', `${path} vanished while it was hashed`);
+  if (now.ino !== before.ino || now.dev !== before.dev) {
+    throw new HashFailure('IO', `${path} was replaced while it was hashed`);
   }
 }
 
@@ -72,16 +111,11 @@ async function hashFile(
     const buf = Buffer.allocUnsafe(1);
     const { bytesRead: extra } = await fh.read(buf, 0, 1, size);
     const after = await fh.stat();
-    if (extra > 0 || after.size !== size || after.mtimeMs !== before.mtimeMs) {
-      throw new HashFailure('IO', `${path} changed while it was hashed`);
-    }
     const now = await stat(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw new HashFailure('NOT_FOUND', `${path} vanished while it was hashed`);
+      if (e.code === 'ENOENT') return undefined;
       throw e;
     });
-    if (now.ino !== before.ino || now.dev !== before.dev) {
-      throw new HashFailure('IO', `${path} was replaced while it was hashed`);
-    }
+    checkUnchanged(path, before, extra > 0, after, now);
     return { hashes, size, mtimeMs: before.mtimeMs };
   } finally {
     await fh.close();

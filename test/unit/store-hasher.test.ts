@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes, createHash } from 'node:crypto';
 import { readdir, readlink, truncate, unlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Hasher } from '../../src/store/hasher.js';
 import { buildManifest, computeFileId } from '../../src/store/manifest.js';
@@ -46,7 +47,8 @@ test(
     const hasher = new Hasher();
     try {
       const cs = 64 * 1024;
-      for (const size of [0, 1, cs, 2 * cs, 2 * cs + 1, 3 * 1024 * 1024 + 7]) {
+      // Up to 1 MiB the worker reads the file in one synchronous read; above, in blocks, read-ahead.
+      for (const size of [0, 1, cs, 2 * cs, 2 * cs + 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 7]) {
         const data = randomBytes(size);
         const p = join(tmp.path, `f${size}`);
         await writeFile(p, data);
@@ -56,7 +58,7 @@ test(
         assert.equal(await hasher.hashFile(p, cs), r.hashes);
         assert.is(buildManifest('x', size, cs, r.hashes).id, computeFileId(size, cs, expectedHashes(data, cs)));
       }
-      assert.is(hasher.requests, 12);
+      assert.is(hasher.requests, 16);
     } finally {
       await hasher.close();
       await tmp.remove();
@@ -111,6 +113,27 @@ test(
       pre.abort();
       assert.is(((await failure(hasher.hash(small, 4, pre.signal))) as Error).name, 'AbortError');
       assert.equal(await hasher.hashFile(small, 4), expectedHashes(Buffer.from('hello'), 4));
+    } finally {
+      await hasher.close();
+      await tmp.remove();
+    }
+  }),
+);
+
+test(
+  'a FIFO put where a file was rejects IO at once (never blocks the worker), and a file hashed right after is fine',
+  withTimeout(10000, async () => {
+    const tmp = await makeTmpDir();
+    const hasher = new Hasher();
+    try {
+      const fifo = join(tmp.path, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const e = await failure(hasher.hash(fifo, 4096));
+      assertCode(e, 'IO');
+      assert.match((e as Error).message, /not a regular file/);
+      const data = randomBytes(5000);
+      await writeFile(join(tmp.path, 'after.bin'), data);
+      assert.equal((await hasher.hash(join(tmp.path, 'after.bin'), 4096)).hashes, expectedHashes(data, 4096));
     } finally {
       await hasher.close();
       await tmp.remove();
