@@ -8,6 +8,7 @@ import { PartialDownload } from '../store/partial-download.js';
 import type { Bitfield } from '../store/bitfield.js';
 import type { FileId, Manifest, PeerId } from '../types.js';
 import { LanmeshError, describeError } from '../errors.js';
+import { logger } from '../log.js';
 import { ReceiverPort } from './receiver.js';
 import { TokenTable } from './tokens.js';
 import { ChunkPool } from './chunk-pool.js';
@@ -27,9 +28,12 @@ import { shareFolder, type SharedFolder } from './share-folder.js';
 import { pickDownload } from './cancel.js';
 import { FolderService, type FolderWhere } from './folder-service.js';
 import { PushHints } from './push-hints.js';
+import { SmallPulls, type SmallPull } from './small-pulls.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
 import type { SocketSecurity } from '../wire/secure-socket.js';
 
+
+const log = logger('transfer');
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
 export type { UploadDone, UploadEvent, UploadRow } from './upload-tally.js';
@@ -100,7 +104,14 @@ export class TransferService extends EventEmitter<TransferEvents> {
   /** Push hook: a running push's origin per file, not asked for chunks while it pushes them. */
   private readonly pushOrigins = new Map<FileId, PeerId>();
   private readonly hints = new PushHints();
+  /** Single-chunk files asked for while others are under way, fetched in batches (made once the receiver is bound). */
+  private small: SmallPulls | undefined;
   private closed = false;
+
+  /** Single-chunk downloads that came in a batch (for tests). */
+  get batchedFiles(): number {
+    return this.small?.landed ?? 0;
+  }
 
   constructor(private readonly init: TransferInit) {
     super();
@@ -179,6 +190,13 @@ export class TransferService extends EventEmitter<TransferEvents> {
     }
     const file = resolveFile(this.catalog, query);
     this.refuseTwice(file.id, chosenName(file, query), file.local);
+    // Small files asked for while others are under way go in batches; a lone one takes the full path.
+    const batched = this.batchable(file, query) ? this.smallPulls()?.start(file, chosenName(file, query)) : undefined;
+    return batched ?? this.startFile(file, query);
+  }
+
+  /** The ordinary path: the manifest (or the partial on disk), then a download from every holder. */
+  private async startFile(file: MeshFile, query: string): Promise<DownloadStart> {
     this.starting.add(file.id);
     try {
       // A file of one chunk (as the catalog says) never has a partial folder to resume: no look.
@@ -244,6 +262,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
   /** BAD_COMMAND when `id` is here already or downloading (also checked again after every await of a start). */
   private refuseTwice(id: FileId, name: string, local = false): void {
     if (local || this.init.store.byId(id)) throw new LanmeshError('BAD_COMMAND', `${name} is already here (id ${id.slice(0, 12)})`);
+    if (this.small?.has(id)) throw new LanmeshError('BAD_COMMAND', `${name} is already downloading`);
     const running = this.downloads.get(id);
     if (running) throw new LanmeshError('BAD_COMMAND', `${name} is already downloading (${running.progress().percent}%)`);
   }
@@ -282,7 +301,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
 
   list(): DownloadProgress[] {
     // A folder's big files are part of its one row.
-    return [...this.downloads.values()].filter((d) => !this.intoFolder.has(d.id)).map((d) => d.progress()).concat(this.folders.list());
+    const rows = [...this.downloads.values()].filter((d) => !this.intoFolder.has(d.id)).map((d) => d.progress());
+    return rows.concat(this.small?.list() ?? [], this.folders.list());
   }
 
   /**
@@ -303,7 +323,12 @@ export class TransferService extends EventEmitter<TransferEvents> {
     const onDisk = (await PartialDownload.list(this.init.store.dir, { warn: this.init.onWarning }))
       .filter((p) => !this.downloads.has(p.manifest.id))
       .map((p) => ({ id: p.manifest.id, name: p.manifest.name, d: undefined }));
-    const pick = pickDownload([...running, ...onDisk], query);
+    const waiting = (this.small?.list() ?? []).map((p) => ({ id: p.id, name: p.name, d: undefined, batched: true }));
+    const pick = pickDownload<{ id: FileId; name: string; d: Download | undefined; batched?: boolean }>([...running, ...onDisk, ...waiting], query);
+    if (pick.batched && this.small?.remove(pick.id)) {
+      this.emit('download', { type: 'failed', failure: { id: pick.id, name: pick.name, error: 'cancelled', cancelled: true } });
+      return { id: pick.id, name: pick.name, bytesDone: 0, running: true };
+    }
     let bytesDone = 0;
     if (pick.d) {
       bytesDone = pick.d.progress().bytesDone;
@@ -321,6 +346,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
     this.closed = true;
     this.catalog.off('change', this.onCatalog);
     this.folders.close();
+    this.small?.close();
     this.spares.close();
     this.tally.close();
     await this.uploads.close();
@@ -504,6 +530,44 @@ export class TransferService extends EventEmitter<TransferEvents> {
       this.hints.forget(d.id);
     }
     this.source.removePartial(d.id);
+  }
+
+  /** A file of one chunk, while another download is starting or running, or others wait in a batch. */
+  private batchable(file: MeshFile, query: string): boolean {
+    // An unprintable name is spelt from the manifest's raw name (savedName): the full path fetches it.
+    if (file.size === 0 || file.size > file.chunkSize || chosenName(file, query).includes('\uFFFD')) return false;
+    if (this.starting.size > 0 || (this.small?.size ?? 0) > 0) return true;
+    for (const d of this.downloads.values()) if (d.manifest.hashes.length <= 1 && !this.intoFolder.has(d.id)) return true;
+    return false;
+  }
+
+  private smallPulls(): SmallPulls | undefined {
+    const receiverPort = this.receiver?.port;
+    if (this.small || receiverPort === undefined || this.closed) return this.small;
+    const small = new SmallPulls({
+      tokens: this.tokens,
+      security: this.init.security,
+      receiverPort,
+      store: this.init.store,
+      holders: (file) => this.holders(file),
+      confirm: (id, shape) => this.catalog.confirm(id, shape),
+      emit: (e) => this.emit('download', e),
+      onWarning: this.init.onWarning,
+      fallback: (pull, why) => this.unbatched(pull, why),
+    });
+    this.linkWatchers.add((peer, address) => small.linkDown(peer, address));
+    this.small = small;
+    return small;
+  }
+
+  /** A batched file that did not come in its batch: the ordinary path, from the catalog's view now. */
+  private unbatched(pull: SmallPull, why: string): void {
+    if (this.closed) return;
+    log(`${pull.name}: not in its batch (${why}); fetching it on its own`);
+    const file = this.catalog.file(pull.file.id) ?? pull.file;
+    this.startFile(file, pull.name).catch((e: unknown) => {
+      this.emit('download', { type: 'failed', failure: { id: pull.file.id, name: pull.name, error: describeError(e) } });
+    });
   }
 
   private holders(file: MeshFile | undefined, manifest?: Manifest): HolderInfo[] {
