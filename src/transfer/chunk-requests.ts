@@ -34,9 +34,10 @@ export function chunkRequestHandler(uploads: UploadManager, source: ChunkSource,
       ? { address, port: msg.port, id: msg.id, chunks: msg.chunks, token: msg.token }
       : { address, port: msg.port, id: msg.ids[0]!, ids: msg.ids, chunks: msg.ids.map((_, i) => i), token: msg.token };
     // Before the enqueue, so the first chunk sent is counted; a request that fails sends nothing.
-    // (Batches of small files, files.get, are not tallied per file: they have no one file to name.)
-    if (tally && !conn.isClosed && msg.t === 'chunks.get') {
-      tally.begin(conn, msg.token, msg.id, address, msg.port);
+    // (A session's files.get batches are one row, "N files": a folder or many small downloads.)
+    if (tally && !conn.isClosed) {
+      if (msg.t === 'chunks.get') tally.begin(conn, msg.token, msg.id, address, msg.port);
+      else tally.beginFiles(conn, msg.token, msg.ids, address, msg.port);
       if (!watched.has(conn)) {
         watched.add(conn);
         conn.once('close', () => tally.end(conn));

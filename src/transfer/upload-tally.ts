@@ -1,6 +1,8 @@
 // What a seeder tells its user about its uploads: one live row per (requester, file) while the
 // requester's control connection is open, and one "sent" report when that connection closes (the
-// requester's download ended or moved on). Counts only the bytes this peer sent.
+// requester's download ended or moved on). Counts only the bytes this peer sent. Batches of small
+// files (files.get: a folder, or small downloads asked for at once) count as one row per session,
+// "N files", not a row per file.
 import { EventEmitter } from 'node:events';
 import type { FileId } from '../types.js';
 import { RateMeter } from './rate-meter.js';
@@ -45,6 +47,8 @@ interface Tally {
   meter: RateMeter;
   chunks: number;
   since: number;
+  /** A session's files.get batches: named by the count of files sent. */
+  batch?: true;
 }
 
 export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
@@ -52,6 +56,8 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
   private readonly bySession = new Map<object, Map<FileId, Tally>>();
   private readonly byToken = new Map<string, Tally>();
   private readonly tokensOf = new Map<object, string[]>();
+  /** Per session: every files.get batch it asked for, as one tally. */
+  private readonly batchOf = new Map<object, Tally>();
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   /** The last report showed nothing moving. */
@@ -85,6 +91,26 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     this.tokensOf.set(session, tokens);
   }
 
+  /** A files.get batch of `ids` accepted on `session`, tagged `token`: counted into the session's one batch row. */
+  beginFiles(session: object, token: string, ids: readonly FileId[], address: string, port: number): void {
+    let t = this.batchOf.get(session);
+    if (!t) {
+      t = {
+        row: { key: `u${this.nextKey++}`, id: ids[0]!, name: 'files', size: 0, to: this.init.requester(address, port) ?? `${address}:${port}`, bytes: 0 },
+        meter: new RateMeter(this.now),
+        chunks: 0,
+        since: this.now(),
+        batch: true,
+      };
+      this.batchOf.set(session, t);
+    }
+    for (const id of ids) t.row.size += this.init.file(id)?.size ?? 0;
+    this.byToken.set(token, t);
+    const tokens = this.tokensOf.get(session) ?? [];
+    tokens.push(token);
+    this.tokensOf.set(session, tokens);
+  }
+
   /** A chunk of request `token` left this peer. */
   sent(token: string, bytes: number): void {
     const t = this.byToken.get(token);
@@ -99,14 +125,16 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
   /** The session's connection closed: report what it was sent (files it got no byte of stay silent). */
   end(session: object): void {
     const files = this.bySession.get(session);
-    if (!files) return;
+    const batch = this.batchOf.get(session);
+    if (!files && !batch) return;
     this.bySession.delete(session);
+    this.batchOf.delete(session);
     for (const token of this.tokensOf.get(session) ?? []) this.byToken.delete(token);
     this.tokensOf.delete(session);
-    for (const t of files.values()) {
+    for (const t of [...(files?.values() ?? []), ...(batch ? [batch] : [])]) {
       if (t.row.bytes === 0) continue;
-      const { id, name, to, bytes, size } = t.row;
-      this.emit('upload', { type: 'done', done: { id, name, to, bytes, size, chunks: t.chunks, ms: this.now() - t.since } });
+      const { id, to, bytes, size } = t.row;
+      this.emit('upload', { type: 'done', done: { id, name: nameOf(t), to, bytes, size, chunks: t.chunks, ms: this.now() - t.since } });
     }
     this.dirty = true;
     this.tick();
@@ -118,6 +146,7 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     for (const files of this.bySession.values()) {
       for (const t of files.values()) if (t.row.bytes > 0) out.push({ ...t.row, rate: t.meter.rate() });
     }
+    for (const t of this.batchOf.values()) if (t.row.bytes > 0) out.push({ ...t.row, name: nameOf(t), rate: t.meter.rate() });
     return out;
   }
 
@@ -127,6 +156,7 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     this.bySession.clear();
     this.byToken.clear();
     this.tokensOf.clear();
+    this.batchOf.clear();
   }
 
   private tick(): void {
@@ -142,4 +172,9 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     this.reportedIdle = idle;
     this.emit('upload', { type: 'rows', rows });
   }
+}
+
+/** A batch row is named by the files sent so far (each small file is one chunk). */
+function nameOf(t: Tally): string {
+  return t.batch ? `${t.chunks} file${t.chunks === 1 ? '' : 's'}` : t.row.name;
 }

@@ -36,6 +36,26 @@ test('a session sent two chunks of one file: a row while open, one done report a
   t.close();
 });
 
+test('files.get batches of a session are one row, named by the files sent, and one report at close', () => {
+  const { t, events } = tally();
+  const s = {};
+  t.beginFiles(s, 'batch1', [A, B], '10.0.0.2', 9001);
+  t.beginFiles(s, 'batch2', [B], '10.0.0.2', 9001);
+  t.sent('batch1', 3000);
+  assert.equal(t.rows().map((r) => [r.name, r.to, r.bytes, r.size]), [['1 file', 'peer2', 3000, 3020]]);
+  t.sent('batch1', 10);
+  t.sent('batch2', 10);
+  t.end(s);
+  const done = events.filter((e) => e.type === 'done');
+  assert.is(done.length, 1);
+  assert.equal(done[0]!.type === 'done' && { ...done[0]!.done, ms: 0 }, { id: A, name: '3 files', to: 'peer2', bytes: 3020, size: 3020, chunks: 3, ms: 0 });
+  assert.equal(t.rows(), []);
+  // The tokens are forgotten with the session: late bytes count nowhere.
+  t.sent('batch1', 5);
+  assert.equal(t.rows(), []);
+  t.close();
+});
+
 test('an unknown requester is named by address:port; a file with no byte sent stays silent', () => {
   const { t, events } = tally();
   const s = {};
