@@ -9,8 +9,7 @@ import type { MeshFile, FileShape } from '../catalog/mesh-file.js';
 import { describeError } from '../errors.js';
 import type { FileId, PeerId } from '../types.js';
 import type { LocalStore } from '../store/local-store.js';
-import { buildManifest, sha256Hex } from '../store/manifest.js';
-import { smallFileId } from '../store/folder-partial.js';
+import { buildManifest, computeFileId, sha256Hex } from '../store/manifest.js';
 import { PartialDownload } from '../store/partial-download.js';
 import { BatchHolder, type BatchHolderInfo, type SmallFile } from './batch-fetch.js';
 import type { HolderInfo } from './holder-session.js';
@@ -80,7 +79,10 @@ export class SmallPulls {
   start(file: MeshFile, name: string): DownloadStart | undefined {
     if (this.closed || this.pending.has(file.id)) return undefined;
     const all = this.host.holders(file).filter((h) => h.have === 'all');
-    const h = all[0];
+    // Spread over the holders: the one with the fewest files waiting (the first of equals).
+    const waiting = new Map<PeerId, number>();
+    for (const p of this.pending.values()) waiting.set(p.holder, (waiting.get(p.holder) ?? 0) + 1);
+    const h = all.reduce<HolderInfo | undefined>((best, x) => (best && (waiting.get(best.peer) ?? 0) <= (waiting.get(x.peer) ?? 0) ? best : x), undefined);
     if (!h) return undefined;
     const info: BatchHolderInfo = { peer: h.peer, name: h.name, address: h.address, senderPort: h.senderPort };
     const want: SmallFile = { path: name, id: file.id, size: file.size, chunkSize: file.chunkSize };
@@ -156,13 +158,14 @@ export class SmallPulls {
   private async deliver(info: BatchHolderInfo, f: SmallFile, data: Buffer): Promise<boolean> {
     const p = this.pending.get(f.id);
     if (!p || p.holder !== info.peer) return true; // cancelled meanwhile: nothing to store
-    if (data.length !== f.size || smallFileId(data, f.chunkSize) !== f.id) {
+    const hash = sha256Hex(data);
+    if (data.length !== f.size || computeFileId(data.length, f.chunkSize, [hash]) !== f.id) {
       this.pending.delete(f.id);
       this.host.fallback(p.pull, `${info.name} sent bytes that are not ${f.path}`);
       return false;
     }
     try {
-      await this.land(p.pull, data, info);
+      await this.land(p.pull, data, hash, info);
     } catch (e) {
       this.host.onWarning(`${p.pull.name}: cannot store what ${info.name} sent: ${describeError(e)}`);
       if (this.pending.get(f.id) === p) {
@@ -174,9 +177,9 @@ export class SmallPulls {
   }
 
   /** Verified bytes in hand: placed as a finished download (never over a file), offered, reported. */
-  private async land(pull: SmallPull, data: Buffer, from: BatchHolderInfo): Promise<void> {
+  private async land(pull: SmallPull, data: Buffer, hash: string, from: BatchHolderInfo): Promise<void> {
     const { store } = this.host;
-    const manifest = buildManifest(pull.name, data.length, pull.file.chunkSize, [sha256Hex(data)]);
+    const manifest = buildManifest(pull.name, data.length, pull.file.chunkSize, [hash]);
     this.host.confirm(manifest.id, manifest);
     const pd = await PartialDownload.open(store.dir, manifest, { warn: this.host.onWarning });
     let path: string;

@@ -72,6 +72,28 @@ test('small files asked for at once come in batches, each checked against its id
   });
 }));
 
+test('small files held by two peers are spread over both batches', withTimeout(20000, async () => {
+  await withNodes(async (root) => {
+    const files = smallFiles(30);
+    const names = Object.keys(files);
+    const a = await makeNode(root, 'a', { files });
+    const b = await makeNode(root, 'b', { files });
+    const c = await makeNode(root, 'c');
+    try {
+      await wire([a, b, c]);
+      const finished = allDone(c, names);
+      await Promise.all(names.map((n) => c.transfer.download(n)));
+      const summaries = await finished;
+      const from = new Map<string, number>();
+      for (const s of summaries.values()) for (const h of s.shares) from.set(h.name, (from.get(h.name) ?? 0) + 1);
+      assert.ok((from.get('a') ?? 0) >= 10 && (from.get('b') ?? 0) >= 10, `files per holder: ${JSON.stringify([...from])}`);
+      for (const [name, bytes] of Object.entries(files)) assert.is(sha(await readFile(summaries.get(name)!.path)), sha(bytes), name);
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.close()));
+    }
+  });
+}));
+
 test('a batch that brings bytes which are not the file: those files go the ordinary way and arrive right', withTimeout(30000, async () => {
   await withNodes(async (root) => {
     const files = smallFiles(12);
