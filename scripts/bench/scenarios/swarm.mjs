@@ -27,7 +27,7 @@ registerScenario({
       const sent = pick(res, 'lanmesh', 'sentRatio');
       return {
         met: ratio <= 1 && share >= 0.95 && sent <= 1.01,
-        detail: `median ratio ${ratio.toFixed(2)} vs ≤ 1, ${(share * 100).toFixed(0)} % of the link sum vs ≥ 95 %, sent ${sent.toFixed(3)}× the file vs ≤ 1.01`,
+        detail: `median ratio ${ratio.toFixed(3)} vs ≤ 1, ${(share * 100).toFixed(1)} % of the link sum vs ≥ 95 %, sent ${sent.toFixed(3)}× the file vs ≤ 1.01`,
       };
     },
   },
@@ -73,7 +73,7 @@ registerScenario({
     },
   },
   summary(res) {
-    const pct = (x) => `${(x * 100).toFixed(0)} %`;
+    const pct = (x) => `${(x * 100).toFixed(1)} %`;
     return [
       `share of the ${SEEDERS * MBIT} Mbit/s link sum (median): lanmesh ${pct(pick(res, 'lanmesh', 'linkShare'))}, aria2c ${pct(pick(res, 'reference', 'linkShare'))} (goal ≥ 95 %)`,
       `bytes the seeders put on their links ÷ file size (median; headers included, small as the veths count GSO segments): lanmesh ${pick(res, 'lanmesh', 'sentRatio').toFixed(3)}, aria2c ${pick(res, 'reference', 'sentRatio').toFixed(3)}`,
