@@ -106,6 +106,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
   private readonly hints = new PushHints();
   /** Single-chunk files asked for while others are under way, fetched in batches (made once the receiver is bound). */
   private small: SmallPulls | undefined;
+  /** Files back from a batch on the ordinary path: their start was reported already. */
+  private readonly restarted = new Set<FileId>();
   private closed = false;
 
   /** Single-chunk downloads that came in a batch (for tests). */
@@ -505,7 +507,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
       via,
       ...(pushedBy !== undefined && { pushedBy }),
     };
-    this.emit('download', { type: 'start', start });
+    // A file back from its batch was announced when it joined the batch: not twice.
+    if (!this.restarted.delete(manifest.id)) this.emit('download', { type: 'start', start });
     d.setHolders(holders);
     return start;
   }
@@ -565,7 +568,8 @@ export class TransferService extends EventEmitter<TransferEvents> {
     if (this.closed) return;
     log(`${pull.name}: not in its batch (${why}); fetching it on its own`);
     const file = this.catalog.file(pull.file.id) ?? pull.file;
-    this.startFile(file, pull.name).catch((e: unknown) => {
+    this.restarted.add(file.id);
+    this.startFile(file, pull.name).finally(() => this.restarted.delete(file.id)).catch((e: unknown) => {
       this.emit('download', { type: 'failed', failure: { id: pull.file.id, name: pull.name, error: describeError(e) } });
     });
   }

@@ -116,12 +116,15 @@ test('a batch that brings bytes which are not the file: those files go the ordin
     try {
       await wire([a, c]);
       const finished = allDone(c, names);
+      const starts: string[] = [];
+      onDownload(c.transfer, 'start', (e) => starts.push(e.start.name));
       const first = await c.transfer.download(names[0]!);
       firstIdOf.id = first.id;
       await Promise.all(names.slice(1).map((n) => c.transfer.download(n)));
       const summaries = await finished;
       for (const [name, bytes] of Object.entries(files)) assert.is(sha(await readFile(summaries.get(name)!.path)), sha(bytes), name);
       assert.is(c.transfer.batchedFiles, 0, 'nothing stored from the bad batch');
+      assert.equal(starts.sort(), [...names].sort(), 'each file reported started once, also those that left their batch');
       assert.ok([...reads.values()].filter((n) => n >= 2).length >= names.length - 1, 'each batched file was read again by the ordinary path');
     } finally {
       await Promise.all([a, c].map((n) => n.close()));
