@@ -268,6 +268,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
     if (this.closing || !index) return [];
     const issues = new Map<string, string>();
     const since = index.mark();
+    const t0 = performance.now();
     const { files, dirs } = await scanFolder({
       root: this.dir,
       realRoot: this.realDir,
@@ -276,6 +277,7 @@ export class LocalStore extends EventEmitter<LocalStoreEvents> {
       signal: this.closeAc.signal,
     });
     if (this.closing) return [];
+    this.watch?.scanTook(performance.now() - t0);
     // The peer folder itself is watched too, so shared/ or downloads/ made anew is noticed at once.
     this.watch?.add(this.dir);
     this.watch?.retain(new Set([this.dir, ...dirs]));
