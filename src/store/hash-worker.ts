@@ -77,8 +77,7 @@ function hashSmallFile(path: string, chunkSize: number): { hashes: string[]; siz
     for (let n = -1; got < smallBuf.length && n !== 0; got += n) n = readSync(fd, smallBuf, got, smallBuf.length - got, got);
     if (got < size) throw new HashFailure('IO', `${path} shrank while it was hashed`);
     checkUnchanged(path, before, got > size, fstatSync(fd), statSync(path, { throwIfNoEntry: false }));
-    const hashes: string[] = [];
-    for (let pos = 0; pos < size; pos += chunkSize) hashes.push(createHash('sha256').update(smallBuf.subarray(pos, Math.min(size, pos + chunkSize))).digest('hex'));
+    const hashes = chunkRanges(size, chunkSize).map(([start, end]) => createHash('sha256').update(smallBuf.subarray(start, end)).digest('hex'));
     return { hashes, size, mtimeMs: before.mtimeMs };
   } finally {
     closeSync(fd);

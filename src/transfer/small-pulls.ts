@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { MeshFile, FileShape } from '../catalog/mesh-file.js';
 import { describeError } from '../errors.js';
-import type { FileId, PeerId } from '../types.js';
+import type { FileId, Manifest, PeerId } from '../types.js';
 import type { LocalStore } from '../store/local-store.js';
 import { buildManifest, computeFileId, sha256Hex } from '../store/manifest.js';
 import { PartialDownload } from '../store/partial-download.js';
@@ -22,6 +22,8 @@ export interface SmallPullHost {
   security?: SocketSecurity;
   receiverPort: number;
   store: LocalStore;
+  /** Offers a finished file (as any finished download is offered). */
+  offer(path: string, manifest: Manifest): Promise<void>;
   /** The file's holders now (the ordinary download's list). */
   holders(file: MeshFile): HolderInfo[];
   /** The file's shape is proven (its bytes matched the id). */
@@ -189,11 +191,7 @@ export class SmallPulls {
     } finally {
       await pd.close();
     }
-    try {
-      await store.addFile(path, manifest);
-    } catch (e) {
-      this.host.onWarning(`downloaded ${pull.name} but cannot offer it yet: ${describeError(e)}`);
-    }
+    await this.host.offer(path, manifest);
     // Only now (as for any download): until the store holds it, `download` again must see it running.
     this.pending.delete(manifest.id);
     this.landedCount++;

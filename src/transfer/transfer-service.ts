@@ -32,8 +32,8 @@ import { SmallPulls, type SmallPull } from './small-pulls.js';
 import type { DownloadEvent, DownloadProgress, DownloadStart, DownloadSummary, IntoFolder } from './download-types.js';
 import type { SocketSecurity } from '../wire/secure-socket.js';
 
-
 const log = logger('transfer');
+
 export type * from './download-types.js';
 export type { PeerAddress, PeerLookup, WhereHolder, WhereReport } from './holders.js';
 export type { UploadDone, UploadEvent, UploadRow } from './upload-tally.js';
@@ -514,14 +514,19 @@ export class TransferService extends EventEmitter<TransferEvents> {
   }
 
   private async completed(d: Download, summary: DownloadSummary): Promise<void> {
-    try {
-      await this.init.store.addFile(summary.path, d.manifest);
-    } catch (e) {
-      this.init.onWarning(`downloaded ${relative(this.init.store.dir, summary.path)} but cannot offer it yet: ${describeError(e)}`);
-    }
+    await this.offer(summary.path, d.manifest);
     // Only now: until the store holds the file, `download` again must see it as still running.
     this.forget(d);
     this.emit('download', { type: 'done', summary });
+  }
+
+  /** A finished download is offered at once with its verified manifest (a failure is only a warning: the file is there). */
+  private async offer(path: string, manifest: Manifest): Promise<void> {
+    try {
+      await this.init.store.addFile(path, manifest);
+    } catch (e) {
+      this.init.onWarning(`downloaded ${relative(this.init.store.dir, path)} but cannot offer it yet: ${describeError(e)}`);
+    }
   }
 
   private forget(d: Download): void {
@@ -552,6 +557,7 @@ export class TransferService extends EventEmitter<TransferEvents> {
       security: this.init.security,
       receiverPort,
       store: this.init.store,
+      offer: (path, manifest) => this.offer(path, manifest),
       holders: (file) => this.holders(file),
       confirm: (id, shape) => this.catalog.confirm(id, shape),
       emit: (e) => this.emit('download', e),

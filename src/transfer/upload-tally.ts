@@ -77,38 +77,21 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     let t = files.get(id);
     if (!t) {
       const f = this.init.file(id);
-      t = {
-        row: { key: `u${this.nextKey++}`, id, name: f?.name ?? id.slice(0, 12), size: f?.size ?? 0, to: this.init.requester(address, port) ?? `${address}:${port}`, bytes: 0 },
-        meter: new RateMeter(this.now),
-        chunks: 0,
-        since: this.now(),
-      };
+      t = this.tally(id, f?.name ?? id.slice(0, 12), f?.size ?? 0, address, port);
       files.set(id, t);
     }
-    this.byToken.set(token, t);
-    const tokens = this.tokensOf.get(session) ?? [];
-    tokens.push(token);
-    this.tokensOf.set(session, tokens);
+    this.track(session, token, t);
   }
 
   /** A files.get batch of `ids` accepted on `session`, tagged `token`: counted into the session's one batch row. */
   beginFiles(session: object, token: string, ids: readonly FileId[], address: string, port: number): void {
     let t = this.batchOf.get(session);
     if (!t) {
-      t = {
-        row: { key: `u${this.nextKey++}`, id: ids[0]!, name: 'files', size: 0, to: this.init.requester(address, port) ?? `${address}:${port}`, bytes: 0 },
-        meter: new RateMeter(this.now),
-        chunks: 0,
-        since: this.now(),
-        batch: true,
-      };
+      t = { ...this.tally(ids[0]!, 'files', 0, address, port), batch: true };
       this.batchOf.set(session, t);
     }
     for (const id of ids) t.row.size += this.init.file(id)?.size ?? 0;
-    this.byToken.set(token, t);
-    const tokens = this.tokensOf.get(session) ?? [];
-    tokens.push(token);
-    this.tokensOf.set(session, tokens);
+    this.track(session, token, t);
   }
 
   /** A chunk of request `token` left this peer. */
@@ -157,6 +140,19 @@ export class UploadTally extends EventEmitter<{ upload: [UploadEvent] }> {
     this.byToken.clear();
     this.tokensOf.clear();
     this.batchOf.clear();
+  }
+
+  private tally(id: FileId, name: string, size: number, address: string, port: number): Tally {
+    const to = this.init.requester(address, port) ?? `${address}:${port}`;
+    return { row: { key: `u${this.nextKey++}`, id, name, size, to, bytes: 0 }, meter: new RateMeter(this.now), chunks: 0, since: this.now() };
+  }
+
+  /** Bytes sent under `token` count for `t`; the token is forgotten with its session. */
+  private track(session: object, token: string, t: Tally): void {
+    this.byToken.set(token, t);
+    const tokens = this.tokensOf.get(session) ?? [];
+    tokens.push(token);
+    this.tokensOf.set(session, tokens);
   }
 
   private tick(): void {

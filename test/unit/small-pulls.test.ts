@@ -19,6 +19,12 @@ function smallFiles(count: number): Record<string, Buffer> {
   return out;
 }
 
+/** A chunk source that serves what `real` reads, passed through `onRead` first (to corrupt or hold it). */
+const onReads = (onRead: (id: string, data: Buffer) => Promise<Buffer> | Buffer) => (real: ChunkSource): ChunkSource => ({
+  has: (id) => real.has(id),
+  readChunk: async (id, i, alloc) => onRead(id, Buffer.from(await real.readChunk(id, i, alloc))),
+});
+
 /** Done summaries by name until `names` are all in (rejects on a failed download). */
 function allDone(n: Node, names: string[]): Promise<Map<string, DownloadSummary>> {
   const got = new Map<string, DownloadSummary>();
@@ -101,15 +107,11 @@ test('a batch that brings bytes which are not the file: those files go the ordin
     // The first read of every file but the first is corrupted (the batch's); later reads are true.
     const reads = new Map<string, number>();
     const firstIdOf = { id: '' };
-    const corruptFirst = (real: ChunkSource): ChunkSource => ({
-      has: (id) => real.has(id),
-      readChunk: async (id, i, alloc) => {
-        const data = Buffer.from(await real.readChunk(id, i, alloc));
-        const n = (reads.get(id) ?? 0) + 1;
-        reads.set(id, n);
-        if (n === 1 && id !== firstIdOf.id) data[0] = data[0]! ^ 0xff;
-        return data;
-      },
+    const corruptFirst = onReads((id, data) => {
+      const n = (reads.get(id) ?? 0) + 1;
+      reads.set(id, n);
+      if (n === 1 && id !== firstIdOf.id) data[0] = data[0]! ^ 0xff;
+      return data;
     });
     const a = await makeNode(root, 'a', { files, serve: corruptFirst });
     const c = await makeNode(root, 'c');
@@ -140,15 +142,12 @@ test('a file waiting in its batch can be cancelled: it is never stored; the othe
     const gate = new Promise<void>((r) => (open = r));
     let held = 0;
     // Batched reads wait for the gate (the ordinary first download does not).
-    const gated = (real: ChunkSource): ChunkSource => ({
-      has: (id) => real.has(id),
-      readChunk: async (id, i, alloc) => {
-        if (id !== firstIdOf.id) {
-          held++;
-          await gate;
-        }
-        return real.readChunk(id, i, alloc);
-      },
+    const gated = onReads(async (id, data) => {
+      if (id !== firstIdOf.id) {
+        held++;
+        await gate;
+      }
+      return data;
     });
     const firstIdOf = { id: '' };
     const a = await makeNode(root, 'a', { files, serve: gated });
